@@ -1,0 +1,1 @@
+"""Custodial services that settle to chain: KYC, fiat gateway, custodial exchange."""

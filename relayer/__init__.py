@@ -1,0 +1,1 @@
+"""Non-custodial order-book relayer and the compiled matching engine (relayer.matcher)."""

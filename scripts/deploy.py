@@ -1,0 +1,265 @@
+"""Deploy the TigerEx suite to any network Ape knows or any JSON-RPC URL.
+
+    ape run deploy --network ethereum:local:foundry
+    ape run deploy --network http://127.0.0.1:8545 --deployment local
+    tigerex deploy --network local            (the same, through the CLI)
+
+Writes ``deployments/<deployment>.json`` after every contract, so an interrupted run resumes where
+it stopped. Re-running is safe: a contract already recorded with code on chain is reported, not
+deployed again (``--force`` redeploys). A recorded contract whose code is gone (Anvil restarted)
+is deployed again, with a notice.
+
+Deployer key, first match wins: ``--account ALIAS`` (an Ape keystore account; for a
+non-interactive run set ``APE_ACCOUNTS_<alias>_PASSPHRASE``), ``TIGEREX_DEPLOYER_PRIVATE_KEY``, or
+on a local dev chain (chain id 31337/1337) Anvil's first dev account. Dev keys are refused on any
+other chain.
+
+Later features add their contracts to ``SUITE`` (in dependency order) and their idempotent
+set-up steps to the spec's ``setup``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import click
+from ape import accounts, project
+from ape.cli import ConnectedProviderCommand
+
+from tigerex.deployments import ArtifactRef, DeployedContract, DeploymentsFile
+from tigerex.devchain import is_dev_key
+from tigerex.paths import project_root
+
+LOCAL_CHAIN_IDS = (31337, 1337)
+# Dev accounts funded with test tokens on a fresh local deploy, in whole tokens.
+LOCAL_FUNDING = {"tWETH": 1_000, "tUSDC": 1_000_000}
+LOCAL_FUNDED_ACCOUNTS = 10
+
+
+class DeployContext:
+    """What the specs can see: the deployer, the chain, what is deployed so far."""
+
+    # A plain class, not a dataclass: Ape loads scripts outside sys.modules, which
+    # dataclasses need.
+    def __init__(self, deployer: Any, chain_id: int, is_local_chain: bool) -> None:
+        self.deployer = deployer
+        self.chain_id = chain_id
+        self.is_local_chain = is_local_chain
+        self.instances: dict[str, Any] = {}
+
+    def address(self, name: str) -> str:
+        return str(self.instances[name].address)
+
+    def log(self, message: str) -> None:
+        click.echo(f"    {message}")
+
+
+class ContractSpec(NamedTuple):
+    """One contract instance of the suite.
+
+    Args:
+        name: Key in the deployments file (several instances may share a contract type).
+        contract_type: Ape contract type (the Solidity contract name).
+        args: Constructor arguments, computed from the context (earlier instances, deployer).
+        setup: Idempotent post-deploy step(s); runs on every deploy run. ``fresh`` is True when
+            the instance was just deployed.
+        test_only: Deployed only on local dev chains (or with ``--test-tokens``).
+    """
+
+    name: str
+    contract_type: str
+    args: Callable[[DeployContext], list[Any]]
+    setup: Callable[[DeployContext, Any, bool], None] | None = None
+    test_only: bool = False
+
+
+def _grant_tusd_minter(ctx: DeployContext, tusd: Any, fresh: bool) -> None:
+    minter = os.environ.get("TIGEREX_TUSD_MINTER") or (
+        str(ctx.deployer.address) if ctx.is_local_chain else None
+    )
+    if minter is None:
+        ctx.log("TUSD minter not granted: set TIGEREX_TUSD_MINTER to the fiat gateway's address")
+        return
+    role = tusd.MINTER_ROLE()
+    if tusd.hasRole(role, minter):
+        return
+    tusd.grantRole(role, minter, sender=ctx.deployer)
+    ctx.log(f"granted TUSD MINTER_ROLE to {minter}")
+
+
+def _fund_dev_accounts(ctx: DeployContext, token: Any, fresh: bool) -> None:
+    if not (fresh and ctx.is_local_chain):
+        return
+    whole = LOCAL_FUNDING[token.symbol()]
+    amount = whole * 10 ** token.decimals()
+    for account in accounts.test_accounts[:LOCAL_FUNDED_ACCOUNTS]:
+        token.mint(account.address, amount, sender=ctx.deployer)
+    ctx.log(f"minted {whole:,} {token.symbol()} to each of {LOCAL_FUNDED_ACCOUNTS} dev accounts")
+
+
+SUITE: list[ContractSpec] = [
+    ContractSpec(
+        name="TUSD",
+        contract_type="TigerUSD",
+        args=lambda ctx: [ctx.deployer.address],
+        setup=_grant_tusd_minter,
+    ),
+    ContractSpec(
+        name="tWETH",
+        contract_type="TestToken",
+        args=lambda ctx: ["Test Wrapped Ether", "tWETH", 18, ctx.deployer.address],
+        setup=_fund_dev_accounts,
+        test_only=True,
+    ),
+    ContractSpec(
+        name="tUSDC",
+        contract_type="TestToken",
+        args=lambda ctx: ["Test USD Coin", "tUSDC", 6, ctx.deployer.address],
+        setup=_fund_dev_accounts,
+        test_only=True,
+    ),
+]
+
+
+def fail(message: str) -> None:
+    click.echo(f"error[deploy_failed]: {message}", err=True)
+    sys.exit(1)
+
+
+def _deployment_name(network: Any, chain_id: int) -> str:
+    if network.name in ("custom", "local"):
+        return "local" if chain_id in LOCAL_CHAIN_IDS else f"chain-{chain_id}"
+    return str(network.name)
+
+
+def _load_deployer(account_alias: str | None, is_local_chain: bool) -> Any:
+    if account_alias:
+        return accounts.load(account_alias)
+    key = os.environ.get("TIGEREX_DEPLOYER_PRIVATE_KEY")
+    if key:
+        if is_dev_key(key) and not is_local_chain:
+            fail("TIGEREX_DEPLOYER_PRIVATE_KEY is a public dev key; refused on a non-local chain")
+        from ape_accounts.accounts import ApeSigner
+
+        return ApeSigner(private_key=key)
+    if is_local_chain:
+        return accounts.test_accounts[0]
+    fail("no deployer: pass --account ALIAS (Ape keystore) or set TIGEREX_DEPLOYER_PRIVATE_KEY")
+
+
+def _has_code(provider: Any, address: str) -> bool:
+    return bool(provider.get_code(address))
+
+
+def deploy_suite(
+    provider: Any,
+    *,
+    deployment: str,
+    deployments_dir: Path,
+    force: bool,
+    account_alias: str | None,
+    test_tokens: bool | None,
+) -> DeploymentsFile:
+    chain_id = provider.chain_id
+    is_local_chain = chain_id in LOCAL_CHAIN_IDS
+    path = deployments_dir / f"{deployment}.json"
+    deployer = _load_deployer(account_alias, is_local_chain)
+
+    if path.is_file():
+        record = DeploymentsFile.load(path)
+        if record.chain_id != chain_id:
+            if not force:
+                fail(
+                    f"{path} is for chain {record.chain_id} but the node is chain {chain_id}: "
+                    "use another --deployment name, or --force to replace it"
+                )
+            record = DeploymentsFile(network=deployment, chain_id=chain_id)
+    else:
+        record = DeploymentsFile(network=deployment, chain_id=chain_id)
+    record.deployer = deployer.address
+
+    ctx = DeployContext(deployer=deployer, chain_id=chain_id, is_local_chain=is_local_chain)
+    click.echo(
+        f"Deploying the TigerEx suite to '{deployment}' (chain {chain_id}) as {deployer.address}"
+    )
+    include_test_only = is_local_chain if test_tokens is None else test_tokens
+    specs = [s for s in SUITE if include_test_only or not s.test_only]
+    for index, spec in enumerate(specs, start=1):
+        container = project.get_contract(spec.contract_type)
+        existing = record.contracts.get(spec.name)
+        prefix = f"[{index}/{len(specs)}] {spec.name} ({spec.contract_type})"
+        fresh = True
+        if existing and not force and _has_code(provider, existing.address):
+            instance = container.at(existing.address)
+            click.echo(f"{prefix}: already deployed at {existing.address}")
+            fresh = False
+        else:
+            if existing and not force:
+                click.echo(f"{prefix}: recorded {existing.address} has no code (chain reset?)")
+            started = time.monotonic()
+            args = spec.args(ctx)
+            instance = deployer.deploy(container, *args)
+            receipt = provider.get_receipt(instance.txn_hash)
+            record.contracts[spec.name] = DeployedContract(
+                address=instance.address,
+                tx_hash=str(instance.txn_hash),
+                block_number=receipt.block_number,
+                artifact=ArtifactRef(
+                    contract_type=spec.contract_type,
+                    source_id=container.contract_type.source_id,
+                ),
+                constructor_args=[str(a) if isinstance(a, bytes) else a for a in args],
+                deployed_at=datetime.now(UTC),
+            )
+            record.save(path)
+            click.echo(
+                f"{prefix}: deployed at {instance.address} in block {receipt.block_number} "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+        ctx.instances[spec.name] = instance
+        if spec.setup:
+            spec.setup(ctx, instance, fresh)
+    record.save(path)
+    click.echo(f"Wrote {path}")
+    return record
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--deployment", help="Deployments file name (default: from the network).")
+@click.option(
+    "--deployments-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("TIGEREX_DEPLOYMENTS_DIR") or project_root() / "deployments",
+    show_default="deployments/",
+)
+@click.option("--force", is_flag=True, help="Redeploy everything even if already deployed.")
+@click.option("--account", "account_alias", help="Ape keystore account alias of the deployer.")
+@click.option(
+    "--test-tokens/--no-test-tokens",
+    default=None,
+    help="Deploy the mintable test tokens (default: only on a local dev chain).",
+)
+def cli(
+    provider: Any,
+    network: Any,
+    deployment: str | None,
+    deployments_dir: Path,
+    force: bool,
+    account_alias: str | None,
+    test_tokens: bool | None,
+) -> None:
+    """Deploy the TigerEx suite and record it in deployments/<deployment>.json."""
+    deploy_suite(
+        provider,
+        deployment=deployment or _deployment_name(network, provider.chain_id),
+        deployments_dir=deployments_dir,
+        force=force,
+        account_alias=account_alias,
+        test_tokens=test_tokens,
+    )

@@ -1,0 +1,118 @@
+"""`tigerex up`, the main job, as a user runs it: start, health, Ctrl-C, restart."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tigerex.node import free_port
+from tigerex.paths import project_root
+
+pytestmark = __import__("pytest").mark.slow
+
+
+def _processes_mentioning(needle: str) -> list[int]:
+    """PIDs whose command line or environment mentions ``needle`` (our children carry the data
+    folder in one or the other)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+            state = (proc / "stat").read_text().split()[2]
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+        if needle.encode() in blob and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def _start_up(
+    data_dir: Path, rpc_port: int, api_port: int
+) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "tigerex.cli", "up", "--data-dir", str(data_dir),
+            "--rpc-port", str(rpc_port), "--api-port", str(api_port),
+        ],
+        cwd=project_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    lines: list[str] = []
+    deadline = time.monotonic() + 180
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError("tigerex up exited early:\n" + "".join(lines))
+        lines.append(line)
+        if "Ctrl-C stops everything" in line:
+            return proc, lines
+    proc.kill()
+    raise AssertionError("tigerex up did not come up in time:\n" + "".join(lines))
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    return rest
+
+
+def test_up_serves_health_stops_cleanly_and_restores_state(tmp_path):
+    data_dir = tmp_path / "data"
+    rpc_port, api_port = free_port(), free_port()
+
+    proc, lines = _start_up(data_dir, rpc_port, api_port)
+    output = "".join(lines)
+    assert f"http://127.0.0.1:{rpc_port}" in output
+    assert f"http://127.0.0.1:{api_port}/health" in output
+    health = httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=10).json()
+    assert health["status"] == "ok", health
+    assert set(health["contracts"]) == {"TUSD", "tWETH", "tUSDC"}
+    assert health["chain"]["chain_id"] == 31337
+    first_addresses = {n: c["address"] for n, c in health["contracts"].items()}
+    assert _processes_mentioning(str(data_dir)), "children should be running"
+
+    rest = _interrupt(proc)
+    assert proc.returncode == 0, output + rest
+    assert "stopped" in rest
+    time.sleep(0.5)
+    assert _processes_mentioning(str(data_dir)) == [], "Ctrl-C must leave no process behind"
+    assert (data_dir / "anvil" / "state.json").is_file()
+
+    # Second start: the chain state is restored, so nothing is deployed again.
+    proc, lines = _start_up(data_dir, rpc_port, api_port)
+    output = "".join(lines)
+    assert output.count("already deployed") == 3, output
+    health = httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=10).json()
+    assert health["status"] == "ok"
+    assert {n: c["address"] for n, c in health["contracts"].items()} == first_addresses
+    _interrupt(proc)
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    assert _processes_mentioning(str(data_dir)) == []
+
+
+def test_up_fails_cleanly_when_the_rpc_port_is_taken(tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "tigerex.cli", "up", "--data-dir", str(tmp_path),
+                "--rpc-port", str(port),
+            ],
+            cwd=project_root(), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert "error[chain_unreachable]: Anvil did not start" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert _processes_mentioning(str(tmp_path)) == []

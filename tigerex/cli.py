@@ -1,0 +1,520 @@
+"""``tigerex``: the command line for running and operating TigerEx locally.
+
+Every command prints ``error[<code>]: <what to do>`` and exits 1 on a known failure instead of a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tigerex import __version__
+from tigerex.devchain import DEV_CHAIN_ID, dev_accounts
+from tigerex.errors import TigerexError, ToolchainMissing
+from tigerex.paths import project_root
+
+console = Console(highlight=False)
+app = typer.Typer(
+    help="TigerEx: on-chain-first DEX and DeFi suite.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(code: str, message: str) -> typer.Exit:
+    console.print(f"[red]error\\[{code}][/red]: {escape(message)}", soft_wrap=True)
+    return typer.Exit(1)
+
+
+def handles_errors(fn: F) -> F:
+    """Turn TigerexError into one line and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TigerexError as err:
+            raise _fail(err.code, err.message) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def step(index: int, total: int, message: str) -> None:
+    console.print(f"[bold cyan][{index}/{total}][/bold cyan] {message}")
+
+
+@contextmanager
+def timed(label: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    console.print(f"      {label} in {time.monotonic() - started:.1f} s")
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops us like Ctrl-C does: children are stopped in order either way."""
+
+    def _raise(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _port_or_free(preferred: int | None, default: int, host: str) -> int:
+    from tigerex.node import free_port
+
+    if preferred is not None:
+        return preferred
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, default))
+            return default
+        except OSError:
+            return free_port(host)
+
+
+def _print_dev_accounts(count: int = 10) -> None:
+    table = Table(title="Dev accounts (public keys of the dev mnemonic: local use only)")
+    table.add_column("#", justify="right")
+    table.add_column("address")
+    table.add_column("private key")
+    for i, acct in enumerate(dev_accounts(count)):
+        table.add_row(str(i), acct.address, "0x" + acct.key.hex().removeprefix("0x"))
+    console.print(table)
+
+
+def _print_deployments(path: Path) -> None:
+    from tigerex.deployments import DeploymentsFile
+
+    record = DeploymentsFile.load(path)
+    table = Table(title=f"{path.name} (chain {record.chain_id})")
+    for column in ("contract", "type", "address", "block", "tx"):
+        table.add_column(column)
+    for name, entry in sorted(record.contracts.items()):
+        table.add_row(
+            name,
+            entry.artifact.contract_type,
+            entry.address,
+            str(entry.block_number),
+            entry.tx_hash[:18] + "…",
+        )
+    console.print(table)
+
+
+def _ensure_toolchain() -> None:
+    from tigerex.toolchain import ensure
+
+    ensure()
+
+
+# --------------------------------------------------------------------------------------- node
+
+
+@app.command()
+@handles_errors
+def node(
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    chain_id: Annotated[int, typer.Option(help="Chain id.")] = DEV_CHAIN_ID,
+    block_time: Annotated[
+        float | None, typer.Option(help="Seconds per block (default: mine on each tx).")
+    ] = None,
+) -> None:
+    """Start a local Anvil node and print its URL and dev accounts; Ctrl-C stops it."""
+    from tigerex.node import AnvilNode
+
+    _ensure_toolchain()
+    anvil = AnvilNode(host=host, port=port, chain_id=chain_id, block_time=block_time)
+    with sigterm_as_interrupt():
+        try:
+            anvil.start()
+            console.print(f"Anvil listening on [bold]{anvil.url}[/bold] (chain id {chain_id})")
+            _print_dev_accounts()
+            console.print("Ctrl-C to stop.")
+            while anvil.is_running:
+                time.sleep(0.2)
+            raise _fail("node_exited", "Anvil exited unexpectedly")
+        except KeyboardInterrupt:
+            console.print("stopping Anvil")
+        finally:
+            anvil.stop()
+
+
+# ------------------------------------------------------------------------------------- deploy
+
+
+def _resolve_network(network: str, rpc_url: str | None) -> tuple[str, str | None]:
+    """``local`` -> the settings' RPC URL; a URL stays; anything else is an Ape network choice.
+    Returns (ape network choice, RPC URL to pre-check or None)."""
+    from tigerex.settings import get_settings
+
+    if network == "local":
+        url = rpc_url or get_settings().rpc_url
+        return url, url
+    if "://" in network:
+        return network, network
+    return network, None
+
+
+def run_deploy(
+    network: str,
+    *,
+    rpc_url: str | None = None,
+    deployment: str | None = None,
+    deployments_dir: Path | None = None,
+    force: bool = False,
+    account: str | None = None,
+    quiet_ape: bool = True,
+) -> Path:
+    """Run ``scripts/deploy.py`` through ``ape run`` and return the deployments file written."""
+    from tigerex.node import rpc_call
+    from tigerex.settings import get_settings
+
+    choice, url = _resolve_network(network, rpc_url)
+    if url is not None:
+        chain_id = int(rpc_call(url, "eth_chainId"), 16)
+        if deployment is None and network == "local":
+            deployment = "local"
+        elif deployment is None:
+            deployment = "local" if chain_id in (31337, 1337) else f"chain-{chain_id}"
+    deployments_dir = deployments_dir or get_settings().deployments_dir
+    ape = Path(sys.executable).with_name("ape")
+    if not ape.exists():
+        raise ToolchainMissing("ape is not installed in this environment: run scripts/bootstrap.sh")
+    args = [
+        str(ape),
+        "run",
+        "deploy",
+        "--network",
+        choice,
+        "--deployments-dir",
+        str(deployments_dir),
+    ]
+    if deployment:
+        args += ["--deployment", deployment]
+    if force:
+        args.append("--force")
+    if account:
+        args += ["--account", account]
+    if quiet_ape:
+        args += ["-v", "WARNING"]
+    completed = subprocess.run(args, cwd=project_root(), check=False)
+    if completed.returncode != 0:
+        raise TigerexError(f"deploy script failed (exit {completed.returncode}); see output above")
+    if deployment is None:
+        # An Ape network choice: the script named the file after the network.
+        deployment = choice.split(":")[1] if choice.count(":") >= 1 else choice
+    return deployments_dir / f"{deployment}.json"
+
+
+def _sync_database(network: str) -> dict[str, Any]:
+    from tigerex.tasks import sync_deployments
+
+    result: dict[str, Any] = sync_deployments.delay(network).get(timeout=120)
+    return result
+
+
+@app.command()
+@handles_errors
+def deploy(
+    network: Annotated[
+        str,
+        typer.Option(
+            help="'local' (TIGEREX_RPC_URL), a JSON-RPC URL, or an Ape network choice "
+            "(e.g. ethereum:sepolia:node)."
+        ),
+    ] = "local",
+    rpc_url: Annotated[str | None, typer.Option(help="Node URL for --network local.")] = None,
+    deployment: Annotated[
+        str | None, typer.Option(help="Name of deployments/<name>.json (default: from network).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Redeploy even what is already deployed.")] = False,
+    account: Annotated[str | None, typer.Option(help="Ape keystore account alias.")] = None,
+    sync_db: Annotated[bool, typer.Option(help="Mirror the result into the database.")] = True,
+) -> None:
+    """Compile and deploy the whole suite; prints the address table."""
+    _ensure_toolchain()
+    path = run_deploy(network, rpc_url=rpc_url, deployment=deployment, force=force, account=account)
+    _print_deployments(path)
+    if sync_db:
+        os.environ.setdefault("TIGEREX_NETWORK", path.stem)
+        result = _sync_database(path.stem)
+        console.print(
+            f"database: {result['contracts']} contracts recorded for chain {result['chain_id']}"
+        )
+
+
+# ----------------------------------------------------------------------------------------- up
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise TigerexError(f"service exited (code {proc.returncode}) before answering {url}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TigerexError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@app.command()
+@handles_errors
+def up(
+    rpc_port: Annotated[
+        int | None, typer.Option(help="Anvil port (default 8545 or a free one).")
+    ] = None,
+    api_port: Annotated[
+        int | None, typer.Option(help="API port (default 8000 or a free one).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface for every service.")] = "127.0.0.1",
+    block_time: Annotated[
+        float | None, typer.Option(help="Seconds per block (default: mine on each tx).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option(help="Discard the saved chain state and start over.")
+    ] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Chain state, database and logs (default: .data/).")
+    ] = None,
+) -> None:
+    """The main job: a local chain with everything deployed and the services up.
+
+    The chain state is saved in the data folder on exit and loaded on the next start, so
+    deployments and balances survive a restart (--fresh starts over). Ctrl-C stops everything.
+    """
+    from tigerex.node import AnvilNode
+    from tigerex.process import child_env, spawn, stop
+    from tigerex.settings import get_settings
+
+    settings = get_settings()
+    data = (data_dir or settings.data_dir).resolve()
+    state_file = data / "anvil" / "state.json"
+    if fresh:
+        state_file.unlink(missing_ok=True)
+        (data / "tigerex.db").unlink(missing_ok=True)
+    deployments_dir = data / "deployments" if data_dir else settings.deployments_dir
+    total = 5
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    anvil: AnvilNode | None = None
+    with sigterm_as_interrupt():
+        try:
+            step(1, total, "toolchain: solc (npm, WebAssembly) and Anvil (npm)")
+            _ensure_toolchain()
+
+            port = _port_or_free(rpc_port, 8545, host)
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            step(
+                2,
+                total,
+                f"chain: Anvil on {host}:{port}"
+                + (" (restoring saved state)" if state_file.exists() else ""),
+            )
+            anvil = AnvilNode(
+                host=host,
+                port=port,
+                block_time=block_time,
+                log_file=data / "logs" / "anvil.log",
+                extra_args=["--state", str(state_file), "--state-interval", "10"],
+            )
+            with timed("Anvil ready"):
+                anvil.start()
+
+            step(3, total, "contracts: compile (first run only) and deploy")
+            with timed("deploy done"):
+                path = run_deploy(anvil.url, deployment="local", deployments_dir=deployments_dir)
+            _print_deployments(path)
+
+            env = child_env(
+                TIGEREX_NETWORK="local",
+                TIGEREX_RPC_URL=anvil.url,
+                TIGEREX_CHAIN_ID=str(anvil.chain_id),
+                TIGEREX_DATA_DIR=str(data),
+                TIGEREX_DEPLOYMENTS_DIR=str(deployments_dir),
+            )
+            os.environ.update({k: v for k, v in env.items() if k.startswith("TIGEREX_")})
+            get_settings.cache_clear()
+
+            step(4, total, f"database: migrate and record deployments ({get_settings().database})")
+            with timed("database ready"):
+                result = _sync_database("local")
+            console.print(f"      {result['contracts']} contracts recorded")
+
+            api = _port_or_free(api_port, get_settings().api_port, host)
+            step(5, total, f"services: API on {host}:{api}")
+            log_dir = data / "logs"
+            api_log = (log_dir / "api.log").open("ab")
+            api_proc = spawn(
+                [
+                    sys.executable, "-m", "uvicorn", "tigerex.api:create_app", "--factory",
+                    "--host", host, "--port", str(api), "--log-level", "warning",
+                ],
+                env=env,
+                stdout=api_log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            children.append(("api", api_proc))
+            base = f"http://{host}:{api}"
+            _wait_http(f"{base}/health", api_proc)
+
+            console.print()
+            console.print("[bold green]TigerEx is up.[/bold green]")
+            console.print(f"  chain RPC     {anvil.url}  (chain id {anvil.chain_id})")
+            console.print(f"  API           {base}")
+            console.print(f"  health        {base}/health")
+            console.print(f"  API docs      {base}/docs")
+            console.print(f"  deployments   {path}")
+            console.print(f"  logs          {log_dir}")
+            console.print("Ctrl-C stops everything.")
+            while True:
+                for name, proc in children:
+                    if proc.poll() is not None:
+                        log = log_dir / f"{name}.log"
+                        raise _fail(
+                            "service_exited", f"{name} exited ({proc.returncode}); see {log}"
+                        )
+                if not anvil.is_running:
+                    raise _fail("node_exited", f"Anvil exited; see {log_dir / 'anvil.log'}")
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            console.print("\nstopping services")
+        finally:
+            for _name, proc in reversed(children):
+                stop(proc)
+            if anvil is not None:
+                anvil.stop()
+    console.print("stopped; chain state saved to " + str(state_file))
+
+
+# ----------------------------------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+@handles_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from tigerex.db import current_revision, migrate
+    from tigerex.settings import get_settings
+
+    url = get_settings().database
+    migrate(url, revision)
+    console.print(f"{url}: at revision {current_revision(url)}")
+
+
+@db_app.command("downgrade")
+@handles_errors
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+) -> None:
+    """Revert migrations down to REVISION."""
+    from tigerex.db import current_revision, downgrade
+    from tigerex.settings import get_settings
+
+    url = get_settings().database
+    downgrade(url, revision)
+    console.print(f"{url}: at revision {current_revision(url)}")
+
+
+@db_app.command("current")
+@handles_errors
+def db_current() -> None:
+    """Show the database's current revision."""
+    from tigerex.db import current_revision
+    from tigerex.settings import get_settings
+
+    url = get_settings().database
+    console.print(f"{url}: at revision {current_revision(url)}")
+
+
+# --------------------------------------------------------------------------------------- test
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def test(
+    ctx: typer.Context,
+    lint: Annotated[bool, typer.Option(help="Run ruff and mypy first.")] = True,
+    anvil_phase: Annotated[
+        bool, typer.Option("--anvil/--no-anvil", help="Run the contract tests on Anvil too.")
+    ] = True,
+) -> None:
+    """Run the whole test suite: lint, every test (contracts on the in-process chain), then the
+    contract tests again on Anvil. Extra arguments go to pytest."""
+    root = project_root()
+    bin_dir = Path(sys.executable).parent
+    phases: list[tuple[str, list[str]]] = []
+    if lint:
+        phases.append(("ruff", [str(bin_dir / "ruff"), "check", "."]))
+        phases.append(("mypy", [str(bin_dir / "mypy")]))
+    phases.append(("pytest (all tests)", [sys.executable, "-m", "pytest", *ctx.args]))
+    if anvil_phase:
+        phases.append(
+            (
+                "pytest (contract tests on Anvil)",
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "tests/contracts",
+                    "--network",
+                    "ethereum:local:foundry",
+                    *ctx.args,
+                ],
+            )
+        )
+    failed: list[str] = []
+    for index, (label, args) in enumerate(phases, start=1):
+        step(index, len(phases), label)
+        started = time.monotonic()
+        code = subprocess.run(args, cwd=root, check=False).returncode
+        # pytest exit 5 = no tests collected: a phase that ran nothing is a failure here.
+        if code != 0:
+            failed.append(f"{label} (exit {code})")
+        verdict = "ok" if code == 0 else "FAILED"
+        console.print(f"      {label}: {verdict} in {time.monotonic() - started:.0f} s")
+    if failed:
+        console.print(f"[red]failed:[/red] {', '.join(failed)}")
+        raise typer.Exit(1)
+    console.print("[green]all phases passed[/green]")
+
+
+@app.command()
+def version() -> None:
+    """Print the TigerEx version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
