@@ -78,6 +78,41 @@ def register_anvil() -> Path:
     return link
 
 
+OPENZEPPELIN = "@openzeppelin/contracts"
+# Parts of the npm package that are not Solidity sources. Ape unpacks a dependency's whole folder
+# into contracts/.cache and then lists the contracts folder with a 500-file cap
+# (ape.managers.project: get_all_files_in_directory(..., max_files=500)); the package's build/
+# folder alone holds 257 JSON artifacts, enough to push the project's own sources past the cap
+# so that Ape silently finds nothing to compile.
+_OPENZEPPELIN_SKIP = frozenset({"build"})
+
+
+def openzeppelin_view() -> Path:
+    """The folder Ape reads OpenZeppelin from: symlinks to the npm package's source folders.
+
+    Ape copies dependencies with ``shutil.copytree``, which follows the links, so the view
+    costs nothing on disk and always matches the installed npm version.
+    """
+    package = node_modules() / OPENZEPPELIN
+    if not package.is_dir():
+        raise ToolchainMissing(f"npm package {OPENZEPPELIN} is not installed: {_NPM_HINT}")
+    view = ape_data_folder() / "npm-views" / "openzeppelin-contracts"
+    view.mkdir(parents=True, exist_ok=True)
+    wanted = {p.name: p for p in package.iterdir() if p.name not in _OPENZEPPELIN_SKIP}
+    for link in view.iterdir():
+        if link.name not in wanted or not link.is_symlink() or link.resolve() != wanted[link.name]:
+            link.unlink()
+    for name, target in wanted.items():
+        link = view / name
+        if not link.is_symlink():
+            link.symlink_to(target.resolve())
+    return view
+
+
 def ensure() -> dict[str, Path]:
     """Register everything; cheap when already done. Raises ToolchainMissing with a fix."""
-    return {"solc": register_solc(), "anvil": register_anvil()}
+    return {
+        "solc": register_solc(),
+        "anvil": register_anvil(),
+        "openzeppelin": openzeppelin_view(),
+    }

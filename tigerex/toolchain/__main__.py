@@ -10,4 +10,4 @@ try:
 except ToolchainMissing as err:
     print(f"error[{err.code}]: {err.message}", file=sys.stderr)
     sys.exit(1)
-print(f"[bootstrap] solc {solc_version()} -> {registered['solc']}; anvil -> {registered['anvil']}")
+print(f"[bootstrap] solc {solc_version()} -> {registered['solc']}; anvil -> {registered['anvil']}; OpenZeppelin view -> {registered['openzeppelin']}")
