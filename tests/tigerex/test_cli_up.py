@@ -88,7 +88,7 @@ def test_up_serves_health_stops_cleanly_and_restores_state(tmp_path):
     # Second start: the chain state is restored, so nothing is deployed again.
     proc, lines = _start_up(data_dir, rpc_port, api_port)
     output = "".join(lines)
-    assert output.count("already deployed") == 3, output
+    assert output.count("): already deployed at 0x") == 3, output
     health = httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=10).json()
     assert health["status"] == "ok"
     assert {n: c["address"] for n, c in health["contracts"].items()} == first_addresses
