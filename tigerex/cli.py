@@ -261,8 +261,12 @@ def deploy(
     sync_db: Annotated[bool, typer.Option(help="Mirror the result into the database.")] = True,
 ) -> None:
     """Compile and deploy the whole suite; prints the address table."""
+    from tigerex.node import rpc_call
     from tigerex.toolchain import compile_contracts
 
+    _choice, url = _resolve_network(network, rpc_url)
+    if url is not None:
+        rpc_call(url, "eth_chainId")  # an unreachable node fails here, before a compile
     compile_contracts()
     path = run_deploy(network, rpc_url=rpc_url, deployment=deployment, force=force, account=account)
     _print_deployments(path)
