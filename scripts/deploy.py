@@ -103,6 +103,32 @@ def _fund_dev_accounts(ctx: DeployContext, token: Any, fresh: bool) -> None:
     ctx.log(f"minted {whole:,} {token.symbol()} to each of {LOCAL_FUNDED_ACCOUNTS} dev accounts")
 
 
+# Escrow timing and fee: the seller's time to confirm the fiat before a dispute may be opened,
+# the arbiter's time to rule before the fallback (refund to the seller) applies.
+ESCROW_FEE_BPS = 50
+ESCROW_DISPUTE_DELAY = 60 * 60
+ESCROW_ARBITRATION_PERIOD = 7 * 24 * 60 * 60
+
+
+def _grant_local_role(role_getter: str, env_var: str, purpose: str) -> Callable[..., None]:
+    """A setup step granting a role: to the address in ``env_var``, or to the deployer on a local
+    dev chain; elsewhere it says which variable to set."""
+
+    def setup(ctx: DeployContext, contract: Any, fresh: bool) -> None:
+        holder = os.environ.get(env_var) or (
+            str(ctx.deployer.address) if ctx.is_local_chain else None
+        )
+        if holder is None:
+            ctx.log(f"{purpose} not granted: set {env_var}")
+            return
+        role = getattr(contract, role_getter)()
+        if not contract.hasRole(role, holder):
+            contract.grantRole(role, holder, sender=ctx.deployer)
+            ctx.log(f"granted {role_getter} to {holder}")
+
+    return setup
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec(
         name="TUSD",
@@ -123,6 +149,29 @@ SUITE: list[ContractSpec] = [
         args=lambda ctx: ["Test USD Coin", "tUSDC", 6, ctx.deployer.address],
         setup=_fund_dev_accounts,
         test_only=True,
+    ),
+    ContractSpec(
+        name="KYCRegistry",
+        contract_type="KYCRegistry",
+        args=lambda ctx: [ctx.deployer.address],
+        setup=_grant_local_role("ATTESTER_ROLE", "TIGEREX_KYC_ATTESTER", "KYC ATTESTER_ROLE"),
+    ),
+    ContractSpec(
+        name="Escrow",
+        contract_type="Escrow",
+        args=lambda ctx: [
+            ctx.deployer.address,
+            ctx.address("KYCRegistry"),
+            ESCROW_FEE_BPS,
+            ESCROW_DISPUTE_DELAY,
+            ESCROW_ARBITRATION_PERIOD,
+        ],
+        setup=_grant_local_role("ARBITER_ROLE", "TIGEREX_ESCROW_ARBITER", "escrow ARBITER_ROLE"),
+    ),
+    ContractSpec(
+        name="MultisigFactory",
+        contract_type="MultisigFactory",
+        args=lambda ctx: [],
     ),
 ]
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from alembic.runtime.migration import MigrationContext
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from tigerex import __version__
 from tigerex.chain import connect
-from tigerex.db import make_engine
+from tigerex.db import make_engine, session_factory
 from tigerex.deployments import ContractRegistry, DeploymentsFile
 from tigerex.errors import TigerexError
 from tigerex.settings import Settings, get_settings
@@ -108,6 +108,13 @@ def health(settings: Settings, engine: Engine) -> HealthPublic:
     )
 
 
+def service_routers() -> list[APIRouter]:
+    """Every service's router, mounted under its own prefix."""
+    from offchain.custody.api import router as custody
+
+    return [custody]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database)
@@ -125,10 +132,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    for router in service_routers():
+        app.include_router(router)
 
     @app.exception_handler(TigerexError)
     async def _tigerex_error(_request: Request, err: TigerexError) -> JSONResponse:
-        return JSONResponse(status_code=400, content=err.as_dict())
+        return JSONResponse(status_code=err.http_status, content=err.as_dict())
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, err: RequestValidationError) -> JSONResponse:

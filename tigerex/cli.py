@@ -38,6 +38,14 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+
+def _register_service_commands() -> None:
+    """Each service's command group, under its own name."""
+    from offchain.custody.cli import app as multisig_app
+
+    app.add_typer(multisig_app, name="multisig")
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -528,7 +536,15 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    """Entry point. Kernel errors from any command group (services' too) print as one line."""
+    try:
+        app()
+    except TigerexError as err:
+        console.print(f"[red]error\\[{err.code}][/red]: {escape(err.message)}", soft_wrap=True)
+        raise SystemExit(1) from None
+
+
+_register_service_commands()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,14 @@ from tigerex.errors import DeploymentCodeMissing, TigerexError
 from tigerex.node import AnvilNode, free_port
 from tigerex.paths import project_root
 
-SUITE = {"TUSD": "TigerUSD", "tWETH": "TestToken", "tUSDC": "TestToken"}
+SUITE = {
+    "TUSD": "TigerUSD",
+    "tWETH": "TestToken",
+    "tUSDC": "TestToken",
+    "KYCRegistry": "KYCRegistry",
+    "Escrow": "Escrow",
+    "MultisigFactory": "MultisigFactory",
+}
 
 
 def _tigerex(*args, env=None, timeout=180):
@@ -47,7 +54,7 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
         receipt = w3.eth.get_transaction_receipt(entry["tx_hash"])
         assert receipt.contractAddress == entry["address"]
         assert receipt.blockNumber == entry["block_number"]
-        assert entry["artifact"]["source_id"].startswith("contracts/tokens/")
+        assert entry["artifact"]["source_id"].startswith("contracts/")
     registry = ContractRegistry(w3, DeploymentsFile.load(path))
     registry.verify()
     tusd = registry.contract("TUSD")
@@ -155,8 +162,8 @@ def test_deploy_with_a_key_from_the_environment(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         data = json.loads((tmp_path / "chain-999.json").read_text())
         assert data["deployer"] == operator.address
-        # Test tokens are for local dev chains only; TUSD is deployed everywhere.
-        assert set(data["contracts"]) == {"TUSD"}
+        # Test tokens are for local dev chains only; the rest is deployed everywhere.
+        assert set(data["contracts"]) == set(SUITE) - {"tWETH", "tUSDC"}
         assert "set TIGEREX_TUSD_MINTER" in result.stdout
 
 
