@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import indexer.models  # noqa: F401  (registers the indexer's tables)
 import tigerex.models  # noqa: F401  (registers the kernel tables)
 from tigerex.db import Base, make_engine
 
