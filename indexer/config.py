@@ -195,7 +195,41 @@ def chain_from_deployments(
         DeploymentNotFound: The file does not exist.
         ArtifactNotFound: A contract's ABI is not in the build.
     """
-    deployments = DeploymentsFile.load(path)
+    return chain_from_record(
+        DeploymentsFile.load(path),
+        rpc_url=rpc_url,
+        artifacts=artifacts,
+        confirmations=confirmations,
+        from_block=from_block,
+        **options,
+    )
+
+
+def chain_from_record(
+    deployments: DeploymentsFile,
+    *,
+    rpc_url: str,
+    artifacts: BuildArtifacts | None = None,
+    confirmations: int | None = None,
+    from_block: int | None = None,
+    **options: Any,
+) -> ChainConfig:
+    """The chain config for a loaded deployments record (see ``chain_from_deployments``).
+
+    Args:
+        deployments: The record.
+        rpc_url: The node to read from.
+        artifacts: Where the ABIs come from (default: the project's build).
+        confirmations: Confirmation depth (default: per chain id).
+        from_block: Start block override.
+        **options: Further ``ChainConfig`` fields.
+
+    Returns:
+        The chain config.
+
+    Raises:
+        ArtifactNotFound: A contract's ABI is not in the build.
+    """
     artifacts = artifacts or BuildArtifacts()
     contracts = tuple(
         ContractConfig.build(
