@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 FAST_READ = 1.0
 SLOW_READ = 4.0
 MAX_LOGS_PER_READ = 50_000
+PROBE_AFTER = 50
 
 
 @dataclass
@@ -139,6 +140,10 @@ class ChainIndexer:
         self.started = time.monotonic()
         self._rate = _Rate()
         self._range_failures = 0
+        # A range the node refused is not asked for again soon: grow only up to the ceiling,
+        # which is raised again (probed) after PROBE_AFTER good reads at it.
+        self.ceiling = config.max_range
+        self._reads_at_ceiling = 0
 
     # ------------------------------------------------------------------ checkpoint handling
 
@@ -503,6 +508,11 @@ class ChainIndexer:
             time.sleep(min(5.0, 0.05 * 2**self._range_failures))
             return
         self.range = max(self.config.min_range, size // 2)
+        if not err.timed_out:
+            # An explicit refusal is the node's limit; a timeout may be a passing stall, so it
+            # halves the range without capping its growth.
+            self.ceiling = min(self.ceiling, self.range)
+            self._reads_at_ceiling = 0
         log.info(
             "chain %s: range %s refused (%s); now %s blocks",
             self.config.chain_id,
@@ -515,7 +525,12 @@ class ChainIndexer:
         if elapsed > SLOW_READ or logs > MAX_LOGS_PER_READ:
             self.range = max(self.config.min_range, size // 2)
         elif elapsed < FAST_READ and size >= self.range and logs < MAX_LOGS_PER_READ // 2:
-            self.range = min(self.config.max_range, self.range * 2)
+            if self.range >= self.ceiling:
+                self._reads_at_ceiling += 1
+                if self._reads_at_ceiling >= PROBE_AFTER:
+                    self.ceiling = min(self.config.max_range, self.ceiling * 2)
+                    self._reads_at_ceiling = 0
+            self.range = min(self.config.max_range, self.ceiling, self.range * 2)
 
     def stats(self) -> ChainStats:
         """The current figures.

@@ -38,13 +38,16 @@ class RangeTooLarge(IndexerError):
 
     code = "rpc_range_too_large"
 
-    def __init__(self, from_block: int, to_block: int, reason: str) -> None:
+    def __init__(
+        self, from_block: int, to_block: int, reason: str, *, timed_out: bool = False
+    ) -> None:
         super().__init__(
             f"eth_getLogs {from_block}-{to_block} refused: {reason}",
             details={"from_block": from_block, "to_block": to_block, "reason": reason},
         )
         self.from_block = from_block
         self.to_block = to_block
+        self.timed_out = timed_out
 
 
 class ChainMoved(IndexerError):

@@ -105,7 +105,7 @@ class RpcClient:
                 reason = str(err)
             except httpx.TimeoutException as err:
                 if range_refusal:
-                    raise _Refused(f"timeout after {self.timeout:.1f} s") from err
+                    raise _Refused(f"timeout after {self.timeout:.1f} s", timed_out=True) from err
                 reason = f"timeout ({type(err).__name__})"
             except httpx.TransportError as err:
                 reason = f"{type(err).__name__}: {err}"
@@ -221,7 +221,7 @@ class RpcClient:
         try:
             return list(self._with_retries("eth_getLogs", once, range_refusal=True))
         except _Refused as err:
-            raise RangeTooLarge(from_block, to_block, str(err)) from None
+            raise RangeTooLarge(from_block, to_block, str(err), timed_out=err.timed_out) from None
 
     def block_number(self) -> int:
         """The head block number.
@@ -260,4 +260,8 @@ class _Transient(Exception):
 
 
 class _Refused(Exception):
-    """The node refused the size of the request."""
+    """The node refused the size of the request (or took too long over it)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
