@@ -36,7 +36,7 @@ from indexer.config import ChainConfig, ContractConfig
 from indexer.decoder import DecodeError, EventDecoder, decoders_for, json_safe
 from indexer.errors import RangeTooLarge, RpcError
 from indexer.handlers import Batch, Event, HandlerRegistry, load_handlers
-from indexer.models import Checkpoint, IndexedBlock, IndexedEvent, IndexedEventAccount
+from indexer.models import BLOCKS, CHECKPOINTS, EVENT_ACCOUNTS, EVENTS
 from indexer.rpc import RpcClient
 from indexer.store import insert_ignore, rollback_after, upsert, wipe_chain
 from tigerex.errors import ChainIdMismatch
@@ -171,7 +171,7 @@ class ChainIndexer:
                 expected=self.config.chain_id, actual=actual, source=f"{self.config.network} config"
             )
         self.head = self.rpc.block_number()
-        cp = Checkpoint.__table__
+        cp = CHECKPOINTS
         with self.engine.begin() as conn:
             row = conn.execute(select(cp).where(cp.c.chain_id == self.config.chain_id)).first()
             if row is not None and row.fingerprint == self.config.fingerprint():
@@ -211,7 +211,7 @@ class ChainIndexer:
             "reorgs_total": self.reorgs_total,
             "events_per_second": 0.0,
         }
-        cp = Checkpoint.__table__
+        cp = CHECKPOINTS
         if fresh:
             upsert(
                 conn,
@@ -225,7 +225,7 @@ class ChainIndexer:
         if self.cp_hash is not None:
             upsert(
                 conn,
-                IndexedBlock.__table__,
+                BLOCKS,
                 [{"chain_id": self.config.chain_id, "number": self.cp_block, "hash": self.cp_hash}],
                 ["chain_id", "number"],
                 ["hash"],
@@ -239,7 +239,7 @@ class ChainIndexer:
         Returns:
             The depth rolled back (blocks).
         """
-        blocks = IndexedBlock.__table__
+        blocks = BLOCKS
         with self.engine.connect() as conn:
             stored = conn.execute(
                 select(blocks.c.number, blocks.c.hash)
@@ -292,7 +292,7 @@ class ChainIndexer:
     # -------------------------------------------------------------------------------- steps
 
     def _write_checkpoint(self, conn: Any) -> None:
-        cp = Checkpoint.__table__
+        cp = CHECKPOINTS
         eps, _ = self._rate.rates(self.started)
         conn.execute(
             update(cp)
@@ -407,16 +407,16 @@ class ChainIndexer:
             rollback_after(
                 conn, chain_id, self.cp_block, self.registry.event_tables, self.registry.reducers
             )
-            insert_ignore(conn, IndexedEvent.__table__, batch.events)  # type: ignore[arg-type]
-            insert_ignore(conn, IndexedEventAccount.__table__, batch.accounts)  # type: ignore[arg-type]
+            insert_ignore(conn, EVENTS, batch.events)
+            insert_ignore(conn, EVENT_ACCOUNTS, batch.accounts)
             for table, rows in batch.tables.items():
                 insert_ignore(conn, table, rows)
                 for reducer in self.registry.reducers.get(table, []):
                     reducer(conn, chain_id, rows, +1)
-            blocks = IndexedBlock.__table__
+            blocks = BLOCKS
             upsert(
                 conn,
-                blocks,  # type: ignore[arg-type]
+                blocks,
                 [{"chain_id": chain_id, "number": n, "hash": h} for n, h in sorted(hashes.items())],
                 ["chain_id", "number"],
                 ["hash"],
@@ -593,7 +593,7 @@ class ChainIndexer:
 
     def _touch(self) -> None:
         """At the head: refresh the head and finality figures of the status API."""
-        cp = Checkpoint.__table__
+        cp = CHECKPOINTS
         eps, _ = self._rate.rates(self.started)
         with self.engine.begin() as conn:
             conn.execute(

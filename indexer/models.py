@@ -28,6 +28,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     func,
 )
@@ -142,3 +143,13 @@ class TokenBalance(Base):
     account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
     contract: Mapped[str] = mapped_column(String(64))
     balance: Mapped[int] = mapped_column(Uint256)
+
+
+# The tables as ``Table`` objects for Core statements (the engine writes with Core: faster, and
+# the batches are lists of dicts anyway).
+EVENTS: Table = IndexedEvent.__table__  # type: ignore[assignment]
+EVENT_ACCOUNTS: Table = IndexedEventAccount.__table__  # type: ignore[assignment]
+CHECKPOINTS: Table = Checkpoint.__table__  # type: ignore[assignment]
+BLOCKS: Table = IndexedBlock.__table__  # type: ignore[assignment]
+TRANSFERS: Table = TokenTransfer.__table__  # type: ignore[assignment]
+BALANCES: Table = TokenBalance.__table__  # type: ignore[assignment]

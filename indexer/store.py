@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from indexer.models import IndexedBlock, IndexedEvent, IndexedEventAccount
+from indexer.models import BLOCKS, EVENT_ACCOUNTS, EVENTS
 
 # SQLite: rows per executemany call, so one huge range does not build one huge list of params.
 _SQLITE_BATCH = 5_000
@@ -99,18 +99,18 @@ def rollback_after(
             for fn in fns:
                 fn(conn, chain_id, rows, -1)
         conn.execute(delete(table).where(*where))
-    events = IndexedEvent.__table__
+    events = EVENTS
     counts = conn.execute(
         select(func.count(), func.count().filter(events.c.event.is_(None))).where(
             events.c.chain_id == chain_id, events.c.block_number > block
         )
     ).one()
     conn.execute(delete(events).where(events.c.chain_id == chain_id, events.c.block_number > block))
-    accounts = IndexedEventAccount.__table__
+    accounts = EVENT_ACCOUNTS
     conn.execute(
         delete(accounts).where(accounts.c.chain_id == chain_id, accounts.c.block_number > block)
     )
-    blocks = IndexedBlock.__table__
+    blocks = BLOCKS
     conn.execute(delete(blocks).where(blocks.c.chain_id == chain_id, blocks.c.number > block))
     return int(counts[0]), int(counts[1])
 
@@ -125,9 +125,9 @@ def wipe_chain(conn: Connection, chain_id: int, event_tables: list[Table]) -> No
     """
     tables = [
         *event_tables,
-        IndexedEvent.__table__,
-        IndexedEventAccount.__table__,
-        IndexedBlock.__table__,
+        EVENTS,
+        EVENT_ACCOUNTS,
+        BLOCKS,
     ]
     for table in tables:
         conn.execute(delete(table).where(table.c.chain_id == chain_id))

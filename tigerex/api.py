@@ -149,4 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=200 if report.status == "ok" else 503, content=report.model_dump()
         )
 
+    # Services mount their routers here (imported late: they import the kernel).
+    from indexer.api import create_router as indexer_router
+
+    app.include_router(indexer_router())
+
     return app

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, tuple_
 
 from indexer.handlers import Batch, Event, on, registry
-from indexer.models import TokenBalance, TokenTransfer
+from indexer.models import BALANCES, TokenBalance, TokenTransfer
 from indexer.store import upsert
 
 ZERO_ADDRESS = "0x" + "0" * 40
@@ -59,7 +59,7 @@ def balances(conn: Connection, chain_id: int, rows: list[dict[str, Any]], sign: 
     keys = [k for k, v in deltas.items() if v]
     if not keys:
         return
-    table = TokenBalance.__table__
+    table = BALANCES
     current: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]

@@ -33,7 +33,7 @@ class FaultProxy:
         *,
         seed: int = 5,
         rates: dict[str, float] | None = None,
-        stall: float = 0.8,
+        stall: float = 0.6,
         max_range: int = 16,
     ) -> None:
         self.upstream = upstream
@@ -73,7 +73,10 @@ class FaultProxy:
                 if fault in ("rpc_error", "range"):
                     request = json.loads(body)
                     error = (
-                        {"code": -32005, "message": f"block range too large: max {proxy.max_range} blocks"}
+                        {
+                            "code": -32005,
+                            "message": f"block range too large: max {proxy.max_range} blocks",
+                        }
                         if fault == "range"
                         else {"code": -32603, "message": "internal error"}
                     )

@@ -15,7 +15,9 @@ pytestmark = __import__("pytest").mark.anvil
 
 def _chain_logs(w3: Web3, suite: ContractRegistry, from_block: int) -> list[dict]:
     addresses = [suite.address(n) for n in suite.names()]
-    return list(w3.eth.get_logs({"address": addresses, "fromBlock": from_block, "toBlock": "latest"}))
+    return list(
+        w3.eth.get_logs({"address": addresses, "fromBlock": from_block, "toBlock": "latest"})
+    )
 
 
 def test_index_equals_the_chain(
@@ -31,11 +33,16 @@ def test_index_equals_the_chain(
     engine = make_engine(database_url)
     with engine.connect() as conn:
         events = conn.execute(
-            select(IndexedEvent.__table__).order_by(IndexedEvent.block_number, IndexedEvent.log_index)
+            select(IndexedEvent.__table__).order_by(
+                IndexedEvent.block_number, IndexedEvent.log_index
+            )
         ).all()
         assert [(e.tx_hash, e.log_index, e.block_hash) for e in events] == [
-            ("0x" + lg["transactionHash"].hex().removeprefix("0x"), lg["logIndex"],
-             "0x" + lg["blockHash"].hex().removeprefix("0x"))
+            (
+                "0x" + lg["transactionHash"].hex().removeprefix("0x"),
+                lg["logIndex"],
+                "0x" + lg["blockHash"].hex().removeprefix("0x"),
+            )
             for lg in chain_logs
         ]
         assert all(e.event is not None for e in events), "every suite event has an ABI"
@@ -65,8 +72,7 @@ def test_index_equals_the_chain(
                 )
             )
     got_transfers = {
-        (t.tx_hash, t.log_index, t.token, t.from_address, t.to_address, t.amount)
-        for t in transfers
+        (t.tx_hash, t.log_index, t.token, t.from_address, t.to_address, t.amount) for t in transfers
     }
     assert got_transfers == expected_transfers
 

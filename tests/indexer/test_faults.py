@@ -17,11 +17,9 @@ def test_backfill_through_a_faulty_proxy_equals_a_clean_run(
 ) -> None:
     url, reference = database_pair
     activity.mixed(30)
-    rates = {"drop": 0.07, "stall": 0.05, "http_502": 0.07, "rpc_error": 0.07, "garbage": 0.07}
+    rates = {"drop": 0.07, "stall": 0.03, "http_502": 0.07, "rpc_error": 0.07, "garbage": 0.07}
     with FaultProxy(anvil.url, seed=11, rates=rates, max_range=4) as proxy:
-        faulty = chain_config(
-            suite, proxy.url, rpc_timeout=0.5, initial_range=200, max_attempts=12
-        )
+        faulty = chain_config(suite, proxy.url, rpc_timeout=0.3, initial_range=200, max_attempts=12)
         indexer = index_once(url, faulty)
     assert indexer.range <= proxy.max_range, "the range adapted to the node's limit"
     for fault in ("range", "drop", "stall", "http_502", "rpc_error", "garbage"):

@@ -31,7 +31,7 @@ def test_health_reports_chain_contracts_and_database(anvil, deployed_suite, tmp_
         n: c.address for n, c in deployed_suite.deployments.contracts.items()
     }
     assert all(c["has_code"] for c in body["contracts"].values())
-    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": "0001_kernel"}
+    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": "0002_indexer"}
 
 
 def test_health_is_degraded_with_a_code_when_the_chain_is_down(deployed_suite, tmp_path):
