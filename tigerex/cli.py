@@ -485,7 +485,7 @@ def up(
         state_file.unlink(missing_ok=True)
         (data / "tigerex.db").unlink(missing_ok=True)
     deployments_dir = data / "deployments" if data_dir else settings.deployments_dir
-    total = 5
+    total = 6
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     anvil: AnvilNode | None = None
     with sigterm_as_interrupt():
@@ -548,12 +548,23 @@ def up(
             base = f"http://{host}:{api}"
             _wait_http(f"{base}/health", api_proc)
 
+            step(6, total, "indexer: every contract event into the database, following the head")
+            indexer_log = (log_dir / "indexer.log").open("ab")
+            indexer_proc = spawn(
+                [sys.executable, "-m", "tigerex.cli", "index", "--network", "local", "--follow"],
+                env={**env, "COLUMNS": "120"},
+                stdout=indexer_log,
+                stderr=subprocess.STDOUT,
+            )
+            children.append(("indexer", indexer_proc))
+
             console.print()
             console.print("[bold green]TigerEx is up.[/bold green]")
             console.print(f"  chain RPC     {anvil.url}  (chain id {anvil.chain_id})")
             console.print(f"  API           {base}")
             console.print(f"  health        {base}/health")
             console.print(f"  API docs      {base}/docs")
+            console.print(f"  indexer       {base}/indexer/status")
             console.print(f"  deployments   {path}")
             console.print(f"  logs          {log_dir}")
             console.print("Ctrl-C stops everything.")
