@@ -61,3 +61,21 @@ def test_reorg_to_a_shorter_chain_between_runs(
     assert indexer.reorgs_total == 1
     index_once(reference, config)
     assert dump(url, config.chain_id) == dump(reference, config.chain_id)
+
+
+def test_reorg_deeper_than_the_window_reindexes_from_the_start(
+    anvil, suite: ContractRegistry, activity: Activity, database_pair: tuple[str, str]
+) -> None:
+    """With only 4 recent block hashes kept, a 10-block reorg cannot be located: the chain is
+    indexed again from its start block, and still ends equal to a fresh index."""
+    url, reference = database_pair
+    config = chain_config(suite, anvil.url, reorg_window=4, initial_range=1, max_range=1)
+    fork = rpc_call(anvil.url, "evm_snapshot")
+    _branch(activity, 10, seed=5)
+    index_once(url, config)
+    assert rpc_call(anvil.url, "evm_revert", [fork]) is True
+    _branch(activity, 11, seed=6)
+    indexer = index_once(url, config)
+    assert indexer.reorgs_total == 1
+    index_once(reference, config)
+    assert dump(url, config.chain_id) == dump(reference, config.chain_id)
