@@ -109,10 +109,12 @@ def health(settings: Settings, engine: Engine) -> HealthPublic:
 
 
 def service_routers() -> list[APIRouter]:
-    """Every service's router, mounted under its own prefix."""
-    from offchain.custody.api import router as custody
+    """Every service's router, mounted under its own prefix (imported here, late: the services
+    import the kernel)."""
+    from indexer.api import create_router as indexer_router
+    from offchain.custody.api import router as custody_router
 
-    return [custody]
+    return [indexer_router(), custody_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -286,6 +286,168 @@ def deploy(
         )
 
 
+# -------------------------------------------------------------------------------------- index
+
+
+def _index_configs(
+    networks: list[str],
+    rpc_urls: list[str],
+    *,
+    from_block: int | None,
+    confirmations: int | None,
+    options: dict[str, Any],
+) -> list[Any]:
+    from indexer.config import chain_from_deployments
+    from tigerex.errors import ConfigurationError
+    from tigerex.settings import get_settings
+
+    settings = get_settings()
+    if len(rpc_urls) > len(networks):
+        raise ConfigurationError(
+            f"{len(rpc_urls)} --rpc-url for {len(networks)} --network: give one URL per network"
+        )
+    configs = []
+    for n, name in enumerate(networks):
+        url = rpc_urls[n] if n < len(rpc_urls) else settings.rpc_url
+        configs.append(
+            chain_from_deployments(
+                settings.deployments_dir / f"{name}.json",
+                rpc_url=url,
+                confirmations=confirmations,
+                from_block=from_block,
+                rpc_timeout=settings.rpc_timeout,
+                **options,
+            )
+        )
+    if len({c.chain_id for c in configs}) != len(configs):
+        raise ConfigurationError("two --network files are for the same chain id")
+    return configs
+
+
+@app.command()
+@handles_errors
+def index(
+    network: Annotated[
+        list[str],
+        typer.Option(help="deployments/<network>.json to follow; repeat for several chains."),
+    ] = ["local"],  # noqa: B006  (typer reads the default; it is never mutated)
+    rpc_url: Annotated[
+        list[str] | None,
+        typer.Option(help="Node URL per --network, in order (default: TIGEREX_RPC_URL)."),
+    ] = None,
+    from_block: Annotated[
+        int | None, typer.Option(help="Start block when nothing is indexed (default: deploy).")
+    ] = None,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(help="Depth after which blocks are final (default: per chain, 1 locally)."),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option(help="Keep following the head after the backfill.")
+    ] = True,
+    max_range: Annotated[
+        int, typer.Option(help="Largest eth_getLogs block range (it adapts below this).")
+    ] = 20_000,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between head polls.")] = 0.5,
+) -> None:
+    """Index every event of the deployed contracts into the database: backfill, then follow.
+
+    Safe to stop at any moment (Ctrl-C or kill) and to run again: it resumes at its checkpoint.
+    """
+    import logging
+    import threading
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from indexer.engine import ChainStats, run_chains
+    from tigerex.db import make_engine, migrate
+    from tigerex.settings import get_settings
+
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    configs = _index_configs(
+        network,
+        rpc_url or [],
+        from_block=from_block,
+        confirmations=confirmations,
+        options={
+            "max_range": max_range,
+            "initial_range": min(500, max_range),
+            "poll_interval": poll_interval,
+        },
+    )
+    migrate(settings.database)
+    engine = make_engine(settings.database)
+    for config in configs:
+        console.print(
+            f"indexing chain {config.chain_id} ({config.network}) from block "
+            f"{config.start_block}: {', '.join(c.name for c in config.contracts)}; "
+            f"{config.confirmations} confirmation(s); database {engine.url.render_as_string()}"
+        )
+    stop = threading.Event()
+    interactive = console.is_terminal
+    progress = Progress(
+        TextColumn("chain {task.fields[chain]}"),
+        BarColumn(),
+        TextColumn("block {task.completed:,.0f}/{task.total:,.0f}"),
+        TextColumn("{task.fields[events]:,} events  {task.fields[eps]:,.0f} ev/s"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+        disable=not interactive,
+    )
+    tasks: dict[int, Any] = {}
+    caught_up: set[int] = set()
+    last_line = [0.0]
+
+    def report(stats: ChainStats) -> None:
+        done = stats.indexed_block - stats.start_block + 1
+        total = max(stats.head_block - stats.start_block + 1, done, 1)
+        if stats.chain_id not in tasks:
+            tasks[stats.chain_id] = progress.add_task(
+                "index", total=total, chain=stats.chain_id, events=0, eps=0.0
+            )
+        progress.update(
+            tasks[stats.chain_id],
+            completed=done,
+            total=total,
+            events=stats.events_total,
+            eps=stats.events_per_second,
+        )
+        at_head = stats.lag == 0
+        now = time.monotonic()
+        if at_head and stats.chain_id not in caught_up:
+            caught_up.add(stats.chain_id)
+            console.print(
+                f"chain {stats.chain_id}: caught up at block {stats.indexed_block:,} "
+                f"({stats.events_total:,} events)" + ("; following the head" if follow else "")
+            )
+        elif not interactive and now - last_line[0] > 10:
+            last_line[0] = now
+            console.print(
+                f"chain {stats.chain_id}: block {stats.indexed_block:,}/{stats.head_block:,}, "
+                f"{stats.events_total:,} events, {stats.events_per_second:,.0f} ev/s"
+            )
+
+    with sigterm_as_interrupt():
+        try:
+            with progress:
+                results = run_chains(configs, engine, follow=follow, stop=stop, progress=report)
+            for stats in results:
+                console.print(
+                    f"chain {stats.chain_id}: indexed to block {stats.indexed_block:,} "
+                    f"({stats.events_total:,} events, {stats.unknown_total:,} undecoded, "
+                    f"{stats.reorgs_total} reorg(s))"
+                )
+        except KeyboardInterrupt:
+            stop.set()
+            console.print("indexer stopped; it resumes from its checkpoint on the next run")
+        finally:
+            engine.dispose()
+
+
 # ----------------------------------------------------------------------------------------- up
 
 
@@ -409,12 +571,23 @@ def up(
             base = f"http://{host}:{api}"
             _wait_http(f"{base}/health", api_proc)
 
+            step(6, total, "indexer: every contract event into the database, following the head")
+            indexer_log = (log_dir / "indexer.log").open("ab")
+            indexer_proc = spawn(
+                [sys.executable, "-m", "tigerex.cli", "index", "--network", "local", "--follow"],
+                env={**env, "COLUMNS": "120"},
+                stdout=indexer_log,
+                stderr=subprocess.STDOUT,
+            )
+            children.append(("indexer", indexer_proc))
+
             console.print()
             console.print("[bold green]TigerEx is up.[/bold green]")
             console.print(f"  chain RPC     {anvil.url}  (chain id {anvil.chain_id})")
             console.print(f"  API           {base}")
             console.print(f"  health        {base}/health")
             console.print(f"  API docs      {base}/docs")
+            console.print(f"  indexer       {base}/indexer/status")
             console.print(f"  deployments   {path}")
             console.print(f"  logs          {log_dir}")
             console.print("Ctrl-C stops everything.")

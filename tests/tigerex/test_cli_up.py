@@ -58,6 +58,20 @@ def _start_up(
     raise AssertionError("tigerex up did not come up in time:\n" + "".join(lines))
 
 
+def _wait_indexed(api_port: int, block: int, timeout: float = 60.0) -> dict:
+    """Wait until the indexer (a child of `up`) reports the chain indexed up to ``block``."""
+    deadline = time.monotonic() + timeout
+    status: dict = {}
+    while time.monotonic() < deadline:
+        chains = httpx.get(f"http://127.0.0.1:{api_port}/indexer/status", timeout=10).json()
+        status = (chains.get("chains") or [{}])[0]
+        if status.get("indexed_block", -1) >= block:
+            assert status["chain_id"] == 31337 and status["events_total"] > 0, status
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"the indexer did not catch up to block {block}: {status}")
+
+
 def _interrupt(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=60)
@@ -79,6 +93,8 @@ def test_up_serves_health_stops_cleanly_and_restores_state(tmp_path):
     assert {"TUSD", "tWETH", "tUSDC"} <= set(recorded)
     assert health["chain"]["chain_id"] == 31337
     first_addresses = {n: c["address"] for n, c in health["contracts"].items()}
+    assert f"http://127.0.0.1:{api_port}/indexer/status" in output
+    _wait_indexed(api_port, health["chain"]["block_number"])
     assert _processes_mentioning(str(data_dir)), "children should be running"
 
     rest = _interrupt(proc)
@@ -95,6 +111,7 @@ def test_up_serves_health_stops_cleanly_and_restores_state(tmp_path):
     health = httpx.get(f"http://127.0.0.1:{api_port}/health", timeout=10).json()
     assert health["status"] == "ok"
     assert {n: c["address"] for n, c in health["contracts"].items()} == first_addresses
+    _wait_indexed(api_port, health["chain"]["block_number"])
     _interrupt(proc)
     assert proc.returncode == 0
     time.sleep(0.5)

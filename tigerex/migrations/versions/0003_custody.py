@@ -1,7 +1,7 @@
 """custody: multisig proposals and signatures
 
-Revision ID: 0002_custody
-Revises: 0001_kernel
+Revision ID: 0003_custody
+Revises: 0002_indexer
 Create Date: 2026-11-21
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import tigerex.db
 
-revision: str = "0002_custody"
-down_revision: str | None = "0001_kernel"
+revision: str = "0003_custody"
+down_revision: str | None = "0002_indexer"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,155 @@
+"""The indexer's schema, on the kernel's ``Base`` (one Alembic history for the distribution).
+
+- ``indexer_events``: every log of every followed contract, decoded (``args`` as JSON, integers
+  as decimal strings so no precision is lost) or, when it cannot be decoded, raw (``topics``,
+  ``data``). Keyed by ``(chain_id, tx_hash, log_index)``.
+- ``indexer_event_accounts``: the indexed ``address`` arguments of each event, so "events of an
+  account" is an index lookup, not a JSON scan.
+- ``indexer_checkpoints`` / ``indexer_blocks``: per chain, the last indexed block and hash
+  (committed in the same transaction as the rows it covers) and the recent block hashes a reorg
+  is detected and located with.
+- Domain tables kept by the handlers: ``token_transfers`` (keyed like the events) and
+  ``token_balances`` (per chain, token and account; zero balances have no row).
+
+Addresses and hashes are stored lower-case hex. Token amounts are ``Uint256``
+(``NUMERIC(78,0)`` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tigerex.db import Base, Uint256
+
+HASH = 66  # 0x + 64 hex digits
+ADDRESS = 42
+
+
+class IndexedEvent(Base):
+    """One log of a followed contract."""
+
+    __tablename__ = "indexer_events"
+    __table_args__ = (
+        Index("ix_indexer_events_block", "chain_id", "block_number", "log_index"),
+        Index("ix_indexer_events_contract_event", "chain_id", "contract", "event", "block_number"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    tx_index: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(ADDRESS))
+    contract: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    event: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    args: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Raw form, kept only when the log could not be decoded (unknown event, malformed data).
+    topics: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    data: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IndexedEventAccount(Base):
+    """An account (indexed address argument) an event is about."""
+
+    __tablename__ = "indexer_event_accounts"
+    __table_args__ = (Index("ix_indexer_event_accounts_block", "chain_id", "block_number"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH))
+
+
+class Checkpoint(Base):
+    """Per chain: how far the index reaches, and live figures for the status API."""
+
+    __tablename__ = "indexer_checkpoints"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    network: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    start_block: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str | None] = mapped_column(String(HASH), nullable=True)
+    head_block: Mapped[int] = mapped_column(BigInteger, default=0)
+    finalized_block: Mapped[int] = mapped_column(BigInteger, default=0)
+    confirmations: Mapped[int] = mapped_column(Integer, default=0)
+    events_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    unknown_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    reorgs_total: Mapped[int] = mapped_column(Integer, default=0)
+    events_per_second: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class IndexedBlock(Base):
+    """A recent block's hash (blocks with indexed logs and every range end), for reorgs."""
+
+    __tablename__ = "indexer_blocks"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(HASH))
+
+
+class TokenTransfer(Base):
+    """An ERC-20 ``Transfer`` of any followed token (mints from and burns to 0x0 included)."""
+
+    __tablename__ = "token_transfers"
+    __table_args__ = (
+        Index("ix_token_transfers_block", "chain_id", "block_number"),
+        Index("ix_token_transfers_from", "chain_id", "from_address", "block_number"),
+        Index("ix_token_transfers_to", "chain_id", "to_address", "block_number"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    contract: Mapped[str] = mapped_column(String(64))
+    from_address: Mapped[str] = mapped_column(String(ADDRESS))
+    to_address: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class TokenBalance(Base):
+    """An account's balance of a followed token, from its transfers (0x0 is not tracked)."""
+
+    __tablename__ = "token_balances"
+    __table_args__ = (Index("ix_token_balances_account", "chain_id", "account"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    contract: Mapped[str] = mapped_column(String(64))
+    balance: Mapped[int] = mapped_column(Uint256)
+
+
+# The tables as ``Table`` objects for Core statements (the engine writes with Core: faster, and
+# the batches are lists of dicts anyway).
+EVENTS: Table = IndexedEvent.__table__  # type: ignore[assignment]
+EVENT_ACCOUNTS: Table = IndexedEventAccount.__table__  # type: ignore[assignment]
+CHECKPOINTS: Table = Checkpoint.__table__  # type: ignore[assignment]
+BLOCKS: Table = IndexedBlock.__table__  # type: ignore[assignment]
+TRANSFERS: Table = TokenTransfer.__table__  # type: ignore[assignment]
+BALANCES: Table = TokenBalance.__table__  # type: ignore[assignment]

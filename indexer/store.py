@@ -1,0 +1,133 @@
+"""Writes: bulk inserts that ignore duplicates, upserts, and the reorg rollback.
+
+PostgreSQL gets ``INSERT ... ON CONFLICT`` sent as executemany (psycopg 3 pipelines it);
+SQLite gets the same statement through ``sqlite3.executemany`` in batches. Both are idempotent,
+so a range written twice (it cannot be, the checkpoint moves in the same transaction, but a
+bug or a manual re-run must not double anything) changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from indexer.models import BLOCKS, EVENT_ACCOUNTS, EVENTS
+
+# SQLite: rows per executemany call, so one huge range does not build one huge list of params.
+_SQLITE_BATCH = 5_000
+_PG_BATCH = 10_000
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return pg_insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(table)
+    raise NotImplementedError(
+        f"the indexer supports SQLite and PostgreSQL, not {conn.dialect.name}"
+    )
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``; rows whose primary key exists are skipped.
+
+    Args:
+        conn: A connection inside the batch's transaction.
+        table: The table.
+        rows: Column values; every row has the same keys.
+    """
+    if not rows:
+        return
+    stmt = _insert(conn, table).on_conflict_do_nothing()
+    size = _PG_BATCH if conn.dialect.name == "postgresql" else _SQLITE_BATCH
+    for start in range(0, len(rows), size):
+        conn.execute(stmt, rows[start : start + size])
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Insert ``rows`` or, where the key exists, overwrite the ``update`` columns.
+
+    Args:
+        conn: A connection inside the batch's transaction.
+        table: The table.
+        rows: Column values.
+        keys: The conflict target (primary key columns).
+        update: Columns to overwrite on conflict.
+    """
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
+    )
+    conn.execute(stmt, rows)
+
+
+def rollback_after(
+    conn: Connection,
+    chain_id: int,
+    block: int,
+    event_tables: list[Table],
+    reducers: dict[Table, list[Any]],
+) -> tuple[int, int]:
+    """Delete every row of ``chain_id`` past ``block``, undoing derived state first.
+
+    Args:
+        conn: A connection inside a transaction (with the checkpoint update).
+        chain_id: The chain.
+        block: The last block that stays (the fork point).
+        event_tables: Domain tables keyed per log.
+        reducers: Derived-state keepers per table, called with the deleted rows and ``-1``.
+
+    Returns:
+        ``(events deleted, of which undecoded)``.
+    """
+    for table in event_tables:
+        where = (table.c.chain_id == chain_id, table.c.block_number > block)
+        fns = reducers.get(table, [])
+        if fns:
+            rows = [dict(r._mapping) for r in conn.execute(select(table).where(*where))]
+            for fn in fns:
+                fn(conn, chain_id, rows, -1)
+        conn.execute(delete(table).where(*where))
+    events = EVENTS
+    counts = conn.execute(
+        select(func.count(), func.count().filter(events.c.event.is_(None))).where(
+            events.c.chain_id == chain_id, events.c.block_number > block
+        )
+    ).one()
+    conn.execute(delete(events).where(events.c.chain_id == chain_id, events.c.block_number > block))
+    accounts = EVENT_ACCOUNTS
+    conn.execute(
+        delete(accounts).where(accounts.c.chain_id == chain_id, accounts.c.block_number > block)
+    )
+    blocks = BLOCKS
+    conn.execute(delete(blocks).where(blocks.c.chain_id == chain_id, blocks.c.number > block))
+    return int(counts[0]), int(counts[1])
+
+
+def wipe_chain(conn: Connection, chain_id: int, event_tables: list[Table]) -> None:
+    """Delete every indexed row of ``chain_id`` (before a full re-index).
+
+    Args:
+        conn: A connection inside a transaction.
+        chain_id: The chain.
+        event_tables: Domain tables keyed per log and derived-state tables.
+    """
+    tables = [
+        *event_tables,
+        EVENTS,
+        EVENT_ACCOUNTS,
+        BLOCKS,
+    ]
+    for table in tables:
+        conn.execute(delete(table).where(table.c.chain_id == chain_id))
