@@ -53,7 +53,9 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
         receipt = w3.eth.get_transaction_receipt(entry["tx_hash"])
         assert receipt.contractAddress == entry["address"]
         assert receipt.blockNumber == entry["block_number"]
-        assert entry["artifact"]["source_id"].startswith(("contracts/tokens/", "contracts/exchange/"))
+        assert entry["artifact"]["source_id"].startswith(
+            ("contracts/tokens/", "contracts/exchange/")
+        )
     registry = ContractRegistry(w3, DeploymentsFile.load(path))
     registry.verify()
     tusd = registry.contract("TUSD")
@@ -68,7 +70,9 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
     assert exchange.functions.hasRole(operator_role, data["deployer"]).call()
     assert exchange.functions.weth().call() == data["contracts"]["WETH"]["address"]
     market = exchange.functions.market(1).call()
-    assert list(market[:2]) == [c["address"] for n, c in data["contracts"].items() if n in ("tWETH", "tUSDC")]
+    assert list(market[:2]) == [
+        c["address"] for n, c in data["contracts"].items() if n in ("tWETH", "tUSDC")
+    ]
     assert list(market[2:8]) == [10**15, 10, 1, 10, 20, True]
 
 

@@ -10,7 +10,13 @@ from relayer.orders import fill_amounts, order_hash
 from .conftest import DEPOSIT_BASE, DEPOSIT_QUOTE, FAR, LOT, MARKET_ID, PRICE, TICK
 
 # SkipReason codes (IExchange.SkipReason)
-MARKET_INACTIVE, MARKET_MISMATCH, SIDES_NOT_OPPOSITE, PRICES_NOT_CROSSING, QUANTITY_ZERO = 1, 2, 3, 4, 5
+MARKET_INACTIVE, MARKET_MISMATCH, SIDES_NOT_OPPOSITE, PRICES_NOT_CROSSING, QUANTITY_ZERO = (
+    1,
+    2,
+    3,
+    4,
+    5,
+)
 MAKER_SIG, TAKER_SIG, MAKER_CANCELLED, TAKER_CANCELLED = 6, 7, 8, 9
 MAKER_EXPIRED, TAKER_EXPIRED, MAKER_EPOCH, TAKER_EPOCH = 10, 11, 12, 13
 MAKER_FEE_MAX, TAKER_FEE_MAX, MAKER_BELOW_MIN, TAKER_BELOW_MIN = 14, 15, 16, 17
@@ -23,7 +29,10 @@ def _hash(orders, order):
 
 
 def _skips(exchange, receipt):
-    return [(bytes(e.makerOrderHash), bytes(e.takerOrderHash), e.reason) for e in receipt.events.filter(exchange.MatchSkipped)]
+    return [
+        (bytes(e.makerOrderHash), bytes(e.takerOrderHash), e.reason)
+        for e in receipt.events.filter(exchange.MatchSkipped)
+    ]
 
 
 def _fills(exchange, receipt):
@@ -55,7 +64,9 @@ def _order_of(t):
 # ---------------------------------------------------------------------------------- settle
 
 
-def test_settle_moves_exact_amounts_and_fees(exchange, operator, orders, market, base, quote, alice, bob):
+def test_settle_moves_exact_amounts_and_fees(
+    exchange, operator, orders, market, base, quote, alice, bob
+):
     maker = orders.signed(alice, is_buy=False, quantity=10)  # alice sells 0.01 base at 3000
     taker = orders.signed(bob, is_buy=True, price=PRICE + 500, quantity=4)
     receipt = exchange.settle([orders.match(maker, taker, 4)], sender=operator)
@@ -66,7 +77,9 @@ def test_settle_moves_exact_amounts_and_fees(exchange, operator, orders, market,
     assert (amounts.maker_fee, amounts.taker_fee) == (12_000, 4 * LOT * 20 // 10_000)
     # alice (maker, seller) pays base and receives quote minus the maker fee, and so on.
     assert exchange.balanceOf(base, alice) == DEPOSIT_BASE - amounts.base_amount
-    assert exchange.balanceOf(quote, alice) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.maker_fee
+    assert (
+        exchange.balanceOf(quote, alice) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.maker_fee
+    )
     assert exchange.balanceOf(base, bob) == DEPOSIT_BASE + amounts.base_amount - amounts.taker_fee
     assert exchange.balanceOf(quote, bob) == DEPOSIT_QUOTE - amounts.quote_amount
     info = exchange.market(MARKET_ID)
@@ -85,13 +98,17 @@ def test_settle_moves_exact_amounts_and_fees(exchange, operator, orders, market,
     assert _skips(exchange, receipt) == []
 
 
-def test_settle_buyer_maker_pays_fee_in_base(exchange, operator, orders, market, base, quote, alice, bob):
+def test_settle_buyer_maker_pays_fee_in_base(
+    exchange, operator, orders, market, base, quote, alice, bob
+):
     maker = orders.signed(alice, is_buy=True, quantity=3)
     taker = orders.signed(bob, is_buy=False, price=PRICE - 1, quantity=3)
     exchange.settle([orders.match(maker, taker, 3)], sender=operator)
     amounts = fill_amounts(market, maker[0], 3)
     assert exchange.balanceOf(base, alice) == DEPOSIT_BASE + amounts.base_amount - amounts.maker_fee
-    assert exchange.balanceOf(quote, bob) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.taker_fee
+    assert (
+        exchange.balanceOf(quote, bob) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.taker_fee
+    )
     info = exchange.market(MARKET_ID)
     assert (info.accruedBaseFees, info.accruedQuoteFees) == (amounts.maker_fee, amounts.taker_fee)
 
@@ -104,15 +121,41 @@ def test_partial_fills_over_batches_and_replay_beyond_quantity_is_skipped(
     t2 = orders.signed(carol, is_buy=True, quantity=3)
     exchange.settle([orders.match(maker, t1, 3)], sender=operator)
     # The same match again: the taker has nothing left.
-    _assert_skipped(exchange, operator, orders, orders.match(maker, t1, 1), TAKER_OVERFILL, [base, quote], [alice, bob])
+    _assert_skipped(
+        exchange,
+        operator,
+        orders,
+        orders.match(maker, t1, 1),
+        TAKER_OVERFILL,
+        [base, quote],
+        [alice, bob],
+    )
     # 2 lots remain of the maker: 3 is an overfill, 2 settles, then nothing more.
-    _assert_skipped(exchange, operator, orders, orders.match(maker, t2, 3), MAKER_OVERFILL, [base, quote], [alice, carol])
+    _assert_skipped(
+        exchange,
+        operator,
+        orders,
+        orders.match(maker, t2, 3),
+        MAKER_OVERFILL,
+        [base, quote],
+        [alice, carol],
+    )
     exchange.settle([orders.match(maker, t2, 2)], sender=operator)
     assert exchange.filled(_hash(orders, maker[0])) == 5
-    _assert_skipped(exchange, operator, orders, orders.match(maker, t2, 1), MAKER_OVERFILL, [base, quote], [alice, carol])
+    _assert_skipped(
+        exchange,
+        operator,
+        orders,
+        orders.match(maker, t2, 1),
+        MAKER_OVERFILL,
+        [base, quote],
+        [alice, carol],
+    )
 
 
-def test_batch_settles_valid_matches_and_skips_the_rest(exchange, operator, orders, alice, bob, carol):
+def test_batch_settles_valid_matches_and_skips_the_rest(
+    exchange, operator, orders, alice, bob, carol
+):
     good1 = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 2)
     bad = orders.match(orders.signed(alice, is_buy=False), orders.signed(carol, is_buy=False), 1)
     good2 = orders.match(orders.signed(carol, is_buy=True), orders.signed(bob, is_buy=False), 5)
@@ -123,11 +166,17 @@ def test_batch_settles_valid_matches_and_skips_the_rest(exchange, operator, orde
 
 def test_settle_reverts_for_non_operator(exchange, orders, alice, bob):
     match = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 1)
-    with ape.reverts(exchange.AccessControlUnauthorizedAccount, account=alice, neededRole=exchange.OPERATOR_ROLE()):
+    with ape.reverts(
+        exchange.AccessControlUnauthorizedAccount,
+        account=alice,
+        neededRole=exchange.OPERATOR_ROLE(),
+    ):
         exchange.settle([match], sender=alice)
 
 
-def test_signature_for_another_chain_id_is_skipped(exchange, operator, orders, base, quote, alice, bob):
+def test_signature_for_another_chain_id_is_skipped(
+    exchange, operator, orders, base, quote, alice, bob
+):
     maker = orders.make(alice, is_buy=False)
     bad_sig = orders.sign(alice, maker, chain_id=orders.chain_id + 1)
     match = orders.match((maker, bad_sig), orders.signed(bob, is_buy=True), 1)
@@ -140,7 +189,11 @@ def test_signature_for_another_deployment_is_skipped(
     other = deployer.deploy(project.Exchange, deployer, weth, fee_recipient, 600)
     assert other.DOMAIN_SEPARATOR() != exchange.DOMAIN_SEPARATOR()
     taker = orders.make(bob, is_buy=True)
-    match = orders.match(orders.signed(alice, is_buy=False), (taker, orders.sign(bob, taker, exchange=other.address)), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False),
+        (taker, orders.sign(bob, taker, exchange=other.address)),
+        1,
+    )
     _assert_skipped(exchange, operator, orders, match, TAKER_SIG, [base, quote], [alice, bob])
 
 
@@ -152,7 +205,9 @@ def test_malleated_high_s_signature_is_skipped(exchange, operator, orders, base,
     match = orders.match((maker, malleated), orders.signed(bob, is_buy=True), 1)
     _assert_skipped(exchange, operator, orders, match, MAKER_SIG, [base, quote], [alice, bob])
     # The original low-s signature settles.
-    receipt = exchange.settle([orders.match((maker, sig), orders.signed(bob, is_buy=True), 1)], sender=operator)
+    receipt = exchange.settle(
+        [orders.match((maker, sig), orders.signed(bob, is_buy=True), 1)], sender=operator
+    )
     assert len(_fills(exchange, receipt)) == 1
 
 
@@ -183,19 +238,25 @@ def wallet(project, deployer, carol, exchange, base, quote):
     return w
 
 
-def test_eip1271_wallet_order_settles_and_rejection_is_skipped(exchange, operator, orders, base, quote, wallet, carol, bob):
+def test_eip1271_wallet_order_settles_and_rejection_is_skipped(
+    exchange, operator, orders, base, quote, wallet, carol, bob
+):
     from relayer.orders import Order
 
     order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 77, 0, 100)
     sig = _sign_digest(carol, _hash(orders, order))
-    receipt = exchange.settle([orders.match((order, sig), orders.signed(bob, is_buy=True), 1)], sender=operator)
+    receipt = exchange.settle(
+        [orders.match((order, sig), orders.signed(bob, is_buy=True), 1)], sender=operator
+    )
     assert [e.maker for e in _fills(exchange, receipt)] == [wallet.address]
     assert exchange.balanceOf(base, wallet) == 10**24 - LOT
 
     # A new order while the wallet refuses every signature: skipped, nothing moves.
     order2 = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 78, 0, 100)
     wallet.setRejectAll(True, sender=carol)
-    match = orders.match((order2, _sign_digest(carol, _hash(orders, order2))), orders.signed(bob, is_buy=True), 1)
+    match = orders.match(
+        (order2, _sign_digest(carol, _hash(orders, order2))), orders.signed(bob, is_buy=True), 1
+    )
     _assert_skipped(exchange, operator, orders, match, MAKER_SIG, [base, quote], [wallet, bob])
 
 
@@ -205,15 +266,21 @@ def _sign_digest(account, digest):
     return bytes(Account.unsafe_sign_hash(digest, account.private_key).signature)
 
 
-def test_eip1271_signature_by_a_non_owner_is_skipped(exchange, operator, orders, base, quote, wallet, alice, bob):
+def test_eip1271_signature_by_a_non_owner_is_skipped(
+    exchange, operator, orders, base, quote, wallet, alice, bob
+):
     from relayer.orders import Order
 
     order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 79, 0, 100)
-    match = orders.match((order, _sign_digest(alice, _hash(orders, order))), orders.signed(bob, is_buy=True), 1)
+    match = orders.match(
+        (order, _sign_digest(alice, _hash(orders, order))), orders.signed(bob, is_buy=True), 1
+    )
     _assert_skipped(exchange, operator, orders, match, MAKER_SIG, [base, quote], [wallet, bob])
 
 
-def test_insufficient_funds_is_skipped_and_moves_nothing(exchange, operator, orders, base, quote, alice, bob, accounts):
+def test_insufficient_funds_is_skipped_and_moves_nothing(
+    exchange, operator, orders, base, quote, alice, bob, accounts
+):
     poor = accounts[5]
     # poor sells base it does not have (maker side), then buys with quote it does not have (taker).
     match = orders.match(orders.signed(poor, is_buy=False), orders.signed(bob, is_buy=True), 1)
@@ -222,13 +289,16 @@ def test_insufficient_funds_is_skipped_and_moves_nothing(exchange, operator, ord
     _assert_skipped(exchange, operator, orders, match, TAKER_FUNDS, [base, quote], [poor, alice])
 
 
-def test_exactly_sufficient_funds_settle(exchange, operator, orders, deployer, base, quote, bob, accounts):
+def test_exactly_sufficient_funds_settle(
+    exchange, operator, orders, deployer, base, quote, bob, accounts
+):
     seller = accounts[6]
     base.mint(seller, 2 * LOT, sender=deployer)
     base.approve(exchange, 2 * LOT, sender=seller)
     exchange.deposit(base, 2 * LOT, sender=seller)
     receipt = exchange.settle(
-        [orders.match(orders.signed(seller, is_buy=False), orders.signed(bob, is_buy=True), 2)], sender=operator
+        [orders.match(orders.signed(seller, is_buy=False), orders.signed(bob, is_buy=True), 2)],
+        sender=operator,
     )
     assert len(_fills(exchange, receipt)) == 1
     assert exchange.balanceOf(base, seller) == 0
@@ -260,29 +330,55 @@ def test_invalid_match_is_skipped_with_reason(
 
 
 def test_fee_within_signed_max_settles_exactly_at_the_max(exchange, operator, orders, alice, bob):
-    match = orders.match(orders.signed(alice, is_buy=False, max_fee_bps=10), orders.signed(bob, is_buy=True, max_fee_bps=20), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, max_fee_bps=10),
+        orders.signed(bob, is_buy=True, max_fee_bps=20),
+        1,
+    )
     assert len(_fills(exchange, exchange.settle([match], sender=operator))) == 1
 
 
-def test_fee_raise_never_charges_more_than_signed(exchange, operator, deployer, orders, base, quote, alice, bob):
+def test_fee_raise_never_charges_more_than_signed(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
     maker = orders.signed(alice, is_buy=False, max_fee_bps=10)
     taker = orders.signed(bob, is_buy=True, max_fee_bps=20)
     exchange.updateMarket(MARKET_ID, 11, 20, 1, True, sender=deployer)
-    _assert_skipped(exchange, operator, orders, orders.match(maker, taker, 1), MAKER_FEE_MAX, [base, quote], [alice, bob])
+    _assert_skipped(
+        exchange,
+        operator,
+        orders,
+        orders.match(maker, taker, 1),
+        MAKER_FEE_MAX,
+        [base, quote],
+        [alice, bob],
+    )
 
 
-def test_below_min_quantity_and_inactive_market_are_skipped(exchange, operator, deployer, orders, base, quote, alice, bob):
+def test_below_min_quantity_and_inactive_market_are_skipped(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
     exchange.updateMarket(MARKET_ID, 10, 20, 5, True, sender=deployer)
-    match = orders.match(orders.signed(alice, is_buy=False, quantity=4), orders.signed(bob, is_buy=True, quantity=5), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, quantity=4),
+        orders.signed(bob, is_buy=True, quantity=5),
+        1,
+    )
     _assert_skipped(exchange, operator, orders, match, MAKER_BELOW_MIN, [base, quote], [alice, bob])
-    match = orders.match(orders.signed(alice, is_buy=False, quantity=5), orders.signed(bob, is_buy=True, quantity=4), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, quantity=5),
+        orders.signed(bob, is_buy=True, quantity=4),
+        1,
+    )
     _assert_skipped(exchange, operator, orders, match, TAKER_BELOW_MIN, [base, quote], [alice, bob])
     exchange.updateMarket(MARKET_ID, 10, 20, 1, False, sender=deployer)
     match = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 1)
     _assert_skipped(exchange, operator, orders, match, MARKET_INACTIVE, [base, quote], [alice, bob])
 
 
-def test_self_trade_settles_and_only_fees_leave(exchange, operator, orders, market, base, quote, alice):
+def test_self_trade_settles_and_only_fees_leave(
+    exchange, operator, orders, market, base, quote, alice
+):
     maker = orders.signed(alice, is_buy=False)
     taker = orders.signed(alice, is_buy=True)
     exchange.settle([orders.match(maker, taker, 2)], sender=operator)
@@ -294,7 +390,9 @@ def test_self_trade_settles_and_only_fees_leave(exchange, operator, orders, mark
 # --------------------------------------------------------------------------------- cancels
 
 
-def test_cancelled_order_is_skipped_and_cannot_be_filled(exchange, operator, orders, base, quote, alice, bob):
+def test_cancelled_order_is_skipped_and_cannot_be_filled(
+    exchange, operator, orders, base, quote, alice, bob
+):
     maker = orders.signed(alice, is_buy=False)
     receipt = exchange.cancelOrder(maker[0].as_tuple(), sender=alice)
     h = _hash(orders, maker[0])
@@ -320,7 +418,9 @@ def test_cancel_reverts_for_others_and_twice(exchange, orders, alice, bob):
         exchange.cancelOrder(order.as_tuple(), sender=alice)
 
 
-def test_epoch_voids_older_orders_and_never_revives(exchange, operator, orders, base, quote, alice, bob):
+def test_epoch_voids_older_orders_and_never_revives(
+    exchange, operator, orders, base, quote, alice, bob
+):
     old = orders.signed(alice, is_buy=False, epoch=2)
     current = orders.signed(alice, is_buy=False, epoch=3)
     receipt = exchange.advanceEpoch(3, sender=alice)
@@ -328,28 +428,48 @@ def test_epoch_voids_older_orders_and_never_revives(exchange, operator, orders, 
     assert exchange.epoch(alice) == 3
     match = orders.match(old, orders.signed(bob, is_buy=True), 1)
     _assert_skipped(exchange, operator, orders, match, MAKER_EPOCH, [base, quote], [alice, bob])
-    assert len(_fills(exchange, exchange.settle([orders.match(current, orders.signed(bob, is_buy=True), 1)], sender=operator))) == 1
+    assert (
+        len(
+            _fills(
+                exchange,
+                exchange.settle(
+                    [orders.match(current, orders.signed(bob, is_buy=True), 1)], sender=operator
+                ),
+            )
+        )
+        == 1
+    )
     for lower in (3, 2):
         with ape.reverts(exchange.ExchangeEpochNotIncreasing, current=3, requested=lower):
             exchange.advanceEpoch(lower, sender=alice)
     # The taker side is checked too.
     exchange.advanceEpoch(10, sender=bob)
-    match = orders.match(orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True, epoch=9), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True, epoch=9), 1
+    )
     _assert_skipped(exchange, operator, orders, match, TAKER_EPOCH, [base, quote], [alice, bob])
 
 
-def test_market_epoch_voids_orders_of_that_market_only(exchange, operator, deployer, orders, base, quote, alice, bob):
+def test_market_epoch_voids_orders_of_that_market_only(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
     receipt = exchange.advanceMarketEpoch(MARKET_ID, 5, sender=alice)
     assert receipt.events == [exchange.MarketEpochAdvanced(alice, MARKET_ID, 5)]
     assert exchange.marketEpoch(alice, MARKET_ID) == 5
     assert exchange.marketEpoch(alice, 2) == 0 and exchange.epoch(alice) == 0
-    match = orders.match(orders.signed(alice, is_buy=False, epoch=4), orders.signed(bob, is_buy=True), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, epoch=4), orders.signed(bob, is_buy=True), 1
+    )
     _assert_skipped(exchange, operator, orders, match, MAKER_EPOCH, [base, quote], [alice, bob])
     with ape.reverts(exchange.ExchangeEpochNotIncreasing, current=5, requested=5):
         exchange.advanceMarketEpoch(MARKET_ID, 5, sender=alice)
     # Another market of alice is unaffected.
     exchange.createMarket(2, quote, base, 1000, 1, 1, 0, 0, sender=deployer)
-    match = orders.match(orders.signed(alice, is_buy=False, epoch=0, market_id=2, price=1), orders.signed(bob, is_buy=True, market_id=2, price=1), 1)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, epoch=0, market_id=2, price=1),
+        orders.signed(bob, is_buy=True, market_id=2, price=1),
+        1,
+    )
     assert len(_fills(exchange, exchange.settle([match], sender=operator))) == 1
 
 
@@ -363,7 +483,9 @@ def test_fill_order_takes_a_maker_order_directly(exchange, orders, market, base,
     assert exchange.balanceOf(base, alice) == DEPOSIT_BASE + amounts.base_amount - amounts.maker_fee
     assert exchange.balanceOf(quote, alice) == DEPOSIT_QUOTE - amounts.quote_amount
     assert exchange.balanceOf(base, bob) == DEPOSIT_BASE - amounts.base_amount
-    assert exchange.balanceOf(quote, bob) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.taker_fee
+    assert (
+        exchange.balanceOf(quote, bob) == DEPOSIT_QUOTE + amounts.quote_amount - amounts.taker_fee
+    )
     (event,) = _fills(exchange, receipt)
     assert bytes(event.takerOrderHash) == b"\x00" * 32
     assert event.taker == bob.address
@@ -393,20 +515,28 @@ def test_fill_order_reverts_on_bad_signature_or_funds(exchange, orders, alice, b
     maker = orders.make(alice, is_buy=False)
     h = _hash(orders, maker)
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=MAKER_SIG):
-        exchange.fillOrder(maker.as_tuple(), orders.sign(bob, orders.make(bob, is_buy=False)), 1, sender=bob)
+        exchange.fillOrder(
+            maker.as_tuple(), orders.sign(bob, orders.make(bob, is_buy=False)), 1, sender=bob
+        )
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=TAKER_FUNDS):
         exchange.fillOrder(maker.as_tuple(), orders.sign(alice, maker), 1, sender=accounts[5])
     poor = orders.signed(accounts[5], is_buy=False)
-    with ape.reverts(exchange.ExchangeFillRejected, orderHash=_hash(orders, poor[0]), reason=MAKER_FUNDS):
+    with ape.reverts(
+        exchange.ExchangeFillRejected, orderHash=_hash(orders, poor[0]), reason=MAKER_FUNDS
+    ):
         exchange.fillOrder(poor[0].as_tuple(), poor[1], 1, sender=bob)
 
 
 def test_direct_fill_and_relayer_race_never_overfill(exchange, operator, orders, alice, bob, carol):
     maker = orders.signed(alice, is_buy=False, quantity=3)
     exchange.fillOrder(maker[0].as_tuple(), maker[1], 2, sender=carol)
-    receipt = exchange.settle([orders.match(maker, orders.signed(bob, is_buy=True), 2)], sender=operator)
+    receipt = exchange.settle(
+        [orders.match(maker, orders.signed(bob, is_buy=True), 2)], sender=operator
+    )
     assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_OVERFILL]
-    receipt = exchange.settle([orders.match(maker, orders.signed(bob, is_buy=True), 1)], sender=operator)
+    receipt = exchange.settle(
+        [orders.match(maker, orders.signed(bob, is_buy=True), 1)], sender=operator
+    )
     assert len(_fills(exchange, receipt)) == 1
     assert exchange.filled(_hash(orders, maker[0])) == 3
 
@@ -414,7 +544,9 @@ def test_direct_fill_and_relayer_race_never_overfill(exchange, operator, orders,
 # ---------------------------------------------------------------------------------- pause
 
 
-def test_pause_stops_settle_fill_and_deposit_but_not_withdrawals(exchange, deployer, operator, orders, base, alice, bob, chain):
+def test_pause_stops_settle_fill_and_deposit_but_not_withdrawals(
+    exchange, deployer, operator, orders, base, alice, bob, chain
+):
     exchange.requestWithdrawal(base, 10, sender=alice)
     exchange.pause(sender=deployer)
     maker = orders.signed(alice, is_buy=False)
@@ -436,5 +568,7 @@ def test_pause_stops_settle_fill_and_deposit_but_not_withdrawals(exchange, deplo
 
 
 def test_pause_is_role_gated(exchange, alice):
-    with ape.reverts(exchange.AccessControlUnauthorizedAccount, account=alice, neededRole=exchange.PAUSER_ROLE()):
+    with ape.reverts(
+        exchange.AccessControlUnauthorizedAccount, account=alice, neededRole=exchange.PAUSER_ROLE()
+    ):
         exchange.pause(sender=alice)

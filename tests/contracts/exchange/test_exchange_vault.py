@@ -4,7 +4,6 @@ withdrawal delay, ETH via WETH, and the conservation invariant."""
 from __future__ import annotations
 
 import ape
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +60,9 @@ def test_deposit_above_vault_cap_reverts(exchange, base, deployer, accounts):
         exchange.deposit(base, amount, sender=user)
 
 
-def test_reentrant_token_cannot_reenter_deposit_or_withdraw(project, exchange, deployer, accounts, chain):
+def test_reentrant_token_cannot_reenter_deposit_or_withdraw(
+    project, exchange, deployer, accounts, chain
+):
     token = deployer.deploy(project.ReentrantToken)
     user = accounts[6]
     token.mint(user, 1_000, sender=deployer)
@@ -75,7 +76,9 @@ def test_reentrant_token_cannot_reenter_deposit_or_withdraw(project, exchange, d
     exchange.withdraw(token, sender=user)
     assert token.attempted()
     assert not token.reentered()
-    assert bytes(token.returned())[:4] == bytes.fromhex("3ee5aeb5")  # ReentrancyGuardReentrantCall()
+    assert bytes(token.returned())[:4] == bytes.fromhex(
+        "3ee5aeb5"
+    )  # ReentrancyGuardReentrantCall()
     assert token.balanceOf(user) == 1_000 - 400 + 400
     assert exchange.balanceOf(token, user) == 0
     # A re-entering deposit during a deposit is refused as well.
@@ -91,7 +94,9 @@ def test_withdrawal_waits_for_the_delay(exchange, base, alice, chain):
     assert amount == 10**18
     assert unlocks_at == receipt.timestamp + DELAY
     assert exchange.WithdrawalRequested(base, alice, 10**18, unlocks_at) in receipt.events
-    with ape.reverts(exchange.ExchangeWithdrawalLocked, token=base, account=alice, unlocksAt=unlocks_at):
+    with ape.reverts(
+        exchange.ExchangeWithdrawalLocked, token=base, account=alice, unlocksAt=unlocks_at
+    ):
         exchange.withdraw(base, sender=alice)
     chain.pending_timestamp = unlocks_at
     before = base.balanceOf(alice)
@@ -105,17 +110,27 @@ def test_withdrawal_waits_for_the_delay(exchange, base, alice, chain):
 
 
 def test_request_above_balance_or_zero_reverts(exchange, base, alice):
-    with ape.reverts(exchange.ExchangeInsufficientBalance, token=base, account=alice, balance=DEPOSIT_BASE, needed=DEPOSIT_BASE + 1):
+    with ape.reverts(
+        exchange.ExchangeInsufficientBalance,
+        token=base,
+        account=alice,
+        balance=DEPOSIT_BASE,
+        needed=DEPOSIT_BASE + 1,
+    ):
         exchange.requestWithdrawal(base, DEPOSIT_BASE + 1, sender=alice)
     with ape.reverts(exchange.ExchangeZeroAmount):
         exchange.requestWithdrawal(base, 0, sender=alice)
 
 
-def test_funds_under_withdrawal_still_settle_and_payout_is_capped(exchange, operator, orders, base, alice, bob, chain):
+def test_funds_under_withdrawal_still_settle_and_payout_is_capped(
+    exchange, operator, orders, base, alice, bob, chain
+):
     exchange.requestWithdrawal(base, DEPOSIT_BASE, sender=alice)
     # A match made before the relayer saw the request still settles during the delay.
     maker = orders.signed(alice, is_buy=False, quantity=1000)
-    receipt = exchange.settle([orders.match(maker, orders.signed(bob, is_buy=True, quantity=1000), 1000)], sender=operator)
+    receipt = exchange.settle(
+        [orders.match(maker, orders.signed(bob, is_buy=True, quantity=1000), 1000)], sender=operator
+    )
     sold = next(iter(receipt.events.filter(exchange.OrderFilled))).baseAmount
     chain.pending_timestamp += DELAY
     before = base.balanceOf(alice)
@@ -170,7 +185,13 @@ def test_create_market_validations(exchange, deployer, base, quote, alice):
     receipt = exchange.createMarket(5, base, quote, 7, 3, 2, 1, 2, sender=deployer)
     assert exchange.MarketCreated(5, base, quote, 7, 3, 2, 1, 2) in receipt.events
     info = exchange.market(5)
-    assert (info.base, info.quote, info.lotSize, info.tickSize, info.minQuantityLots) == (base.address, quote.address, 7, 3, 2)
+    assert (info.base, info.quote, info.lotSize, info.tickSize, info.minQuantityLots) == (
+        base.address,
+        quote.address,
+        7,
+        3,
+        2,
+    )
     assert (info.makerFeeBps, info.takerFeeBps, info.active) == (1, 2, True)
 
 
@@ -178,7 +199,12 @@ def test_update_market(exchange, deployer, alice):
     receipt = exchange.updateMarket(MARKET_ID, 5, 6, 3, False, sender=deployer)
     assert exchange.MarketUpdated(MARKET_ID, 5, 6, 3, False) in receipt.events
     info = exchange.market(MARKET_ID)
-    assert (info.makerFeeBps, info.takerFeeBps, info.minQuantityLots, info.active) == (5, 6, 3, False)
+    assert (info.makerFeeBps, info.takerFeeBps, info.minQuantityLots, info.active) == (
+        5,
+        6,
+        3,
+        False,
+    )
     with ape.reverts(exchange.ExchangeMarketUnknown, marketId=42):
         exchange.updateMarket(42, 0, 0, 1, True, sender=deployer)
     with ape.reverts(exchange.ExchangeFeeTooHigh, feeBps=200, maxFeeBps=100):
@@ -189,13 +215,21 @@ def test_update_market(exchange, deployer, alice):
         exchange.updateMarket(MARKET_ID, 0, 0, 1, True, sender=alice)
 
 
-def test_collect_fees_pays_the_recipient(exchange, operator, orders, base, quote, alice, bob, fee_recipient, deployer):
-    receipt = exchange.settle([orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 10)], sender=operator)
+def test_collect_fees_pays_the_recipient(
+    exchange, operator, orders, base, quote, alice, bob, fee_recipient, deployer
+):
+    receipt = exchange.settle(
+        [orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 10)],
+        sender=operator,
+    )
     event = next(iter(receipt.events.filter(exchange.OrderFilled)))
     receipt = exchange.collectFees(MARKET_ID, sender=alice)
     assert base.balanceOf(fee_recipient) == event.takerFee
     assert quote.balanceOf(fee_recipient) == event.makerFee
-    assert exchange.FeesCollected(MARKET_ID, fee_recipient, event.takerFee, event.makerFee) in receipt.events
+    assert (
+        exchange.FeesCollected(MARKET_ID, fee_recipient, event.takerFee, event.makerFee)
+        in receipt.events
+    )
     info = exchange.market(MARKET_ID)
     assert (info.accruedBaseFees, info.accruedQuoteFees) == (0, 0)
     with ape.reverts(exchange.ExchangeMarketUnknown, marketId=3):
@@ -211,7 +245,9 @@ def test_withdrawal_delay_bounds(exchange, deployer, alice):
     assert exchange.withdrawalDelay() == 3600
     assert exchange.WithdrawalDelayChanged(DELAY, 3600) in receipt.events
     for bad in (59, 7 * 86400 + 1):
-        with ape.reverts(exchange.ExchangeWithdrawalDelayOutOfBounds, delay=bad, min=60, max=7 * 86400):
+        with ape.reverts(
+            exchange.ExchangeWithdrawalDelayOutOfBounds, delay=bad, min=60, max=7 * 86400
+        ):
             exchange.setWithdrawalDelay(bad, sender=deployer)
     with ape.reverts(exchange.AccessControlUnauthorizedAccount):
         exchange.setWithdrawalDelay(3600, sender=alice)
@@ -226,7 +262,12 @@ def test_constructor_rejects_zero_addresses_and_bad_delay(project, deployer, wet
 
 def test_domain_is_tigerex_v1_bound_to_chain_and_address(exchange, chain):
     domain = exchange.eip712Domain()
-    assert (domain.name, domain.version, domain.chainId, domain.verifyingContract) == ("TigerEx", "1", chain.chain_id, exchange.address)
+    assert (domain.name, domain.version, domain.chainId, domain.verifyingContract) == (
+        "TigerEx",
+        "1",
+        chain.chain_id,
+        exchange.address,
+    )
 
 
 # ---------------------------------------------------------------------------- conservation
@@ -243,11 +284,15 @@ _fill_step = st.tuples(
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(_fill_step, min_size=1, max_size=6))
-def test_vault_balances_plus_fees_equal_token_holdings(exchange, operator, orders, base, quote, funded, steps):
+def test_vault_balances_plus_fees_equal_token_holdings(
+    exchange, operator, orders, base, quote, funded, steps
+):
     """Random batches (valid or not): sum of vault balances + accrued fees == token balance."""
     matches = []
     for maker_i, taker_i, maker_buys, price, quantity, fill in steps:
-        maker = orders.signed(funded[maker_i], is_buy=maker_buys, price=price, quantity=max(quantity, 1))
+        maker = orders.signed(
+            funded[maker_i], is_buy=maker_buys, price=price, quantity=max(quantity, 1)
+        )
         taker = orders.signed(funded[taker_i], is_buy=not maker_buys, price=price, quantity=40)
         matches.append(orders.match(maker, taker, fill))
     exchange.settle(matches, sender=operator)
