@@ -115,7 +115,7 @@ interface IExchange {
     /// @notice An amount of zero was given where a positive amount is required.
     error ExchangeZeroAmount();
 
-    /// @notice The zero address was given for `what` (a token, recipient or admin).
+    /// @notice The zero address was given for an admin, WETH or fee recipient.
     error ExchangeZeroAddress();
 
     /// @notice A deposit would take the contract's holding of `token` above the vault cap.

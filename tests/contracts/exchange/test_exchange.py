@@ -44,14 +44,18 @@ def _balances(exchange, tokens, accounts):
 
 
 def _assert_skipped(exchange, operator, orders, match, reason, tokens, accounts):
-    before = _balances(exchange, tokens, accounts)
-    receipt = exchange.settle([match], sender=operator)
+    """Settles one match and asserts it was skipped for `reason` with nothing changed."""
     maker_hash = _hash(orders, _order_of(match[0]))
     taker_hash = _hash(orders, _order_of(match[2]))
+    before = _balances(exchange, tokens, accounts)
+    filled_before = (exchange.filled(maker_hash), exchange.filled(taker_hash))
+    fees_before = exchange.market(MARKET_ID)
+    receipt = exchange.settle([match], sender=operator)
     assert _skips(exchange, receipt) == [(maker_hash, taker_hash, reason)]
     assert _fills(exchange, receipt) == []
     assert _balances(exchange, tokens, accounts) == before
-    assert exchange.filled(maker_hash) == 0 or reason in (MAKER_OVERFILL, TAKER_OVERFILL)
+    assert (exchange.filled(maker_hash), exchange.filled(taker_hash)) == filled_before
+    assert exchange.market(MARKET_ID) == fees_before
     return receipt
 
 
@@ -572,3 +576,25 @@ def test_pause_is_role_gated(exchange, alice):
         exchange.AccessControlUnauthorizedAccount, account=alice, neededRole=exchange.PAUSER_ROLE()
     ):
         exchange.pause(sender=alice)
+
+
+def test_eip1271_signature_is_checked_at_the_first_fill_only(
+    exchange, operator, orders, base, quote, wallet, carol, bob
+):
+    """Documented (Seaport-like): a recorded fill proves the signature; revoking needs a cancel."""
+    from relayer.orders import Order
+
+    order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 80, 0, 100)
+    signed = (order, _sign_digest(carol, _hash(orders, order)))
+    exchange.settle([orders.match(signed, orders.signed(bob, is_buy=True), 1)], sender=operator)
+    wallet.setRejectAll(True, sender=carol)
+    receipt = exchange.settle(
+        [orders.match(signed, orders.signed(bob, is_buy=True), 1)], sender=operator
+    )
+    assert len(_fills(exchange, receipt)) == 1
+    # The wallet cancels through its own call; then the order is dead.
+    wallet.execute(exchange, exchange.cancelOrder.encode_input(order.as_tuple()), sender=carol)
+    match = orders.match(signed, orders.signed(bob, is_buy=True), 1)
+    _assert_skipped(
+        exchange, operator, orders, match, MAKER_CANCELLED, [base, quote], [wallet, bob]
+    )
