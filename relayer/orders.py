@@ -272,9 +272,16 @@ def domain(chain_id: int, exchange: str) -> dict[str, Any]:
     }
 
 
-def typed_data(order: Order, chain_id: int, exchange: str) -> dict[str, Any]:
-    """The full ``eth_signTypedData_v4`` payload for ``order`` (any standard signer)."""
-    return {
+def typed_data(
+    order: Order, chain_id: int, exchange: str, *, numbers_as_strings: bool = False
+) -> dict[str, Any]:
+    """The full ``eth_signTypedData_v4`` payload for ``order`` (any standard signer).
+
+    Args:
+        numbers_as_strings: Integers as decimal strings, for JSON consumers whose numbers
+            lose precision above 2**53 (JavaScript wallets); the digest is the same.
+    """
+    payload: dict[str, Any] = {
         "types": {
             "EIP712Domain": [{"name": n, "type": t} for n, t in EIP712_DOMAIN_FIELDS],
             "Order": [{"name": n, "type": t} for n, t in ORDER_FIELDS],
@@ -283,6 +290,13 @@ def typed_data(order: Order, chain_id: int, exchange: str) -> dict[str, Any]:
         "domain": domain(chain_id, exchange),
         "message": order.as_message(),
     }
+    if numbers_as_strings:
+        for part in ("domain", "message"):
+            payload[part] = {
+                k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in payload[part].items()
+            }
+    return payload
 
 
 def domain_separator(chain_id: int, exchange: str) -> bytes:

@@ -125,8 +125,13 @@ def test_market_rejects_what_the_contract_rejects(kw):
 @settings(max_examples=50, deadline=None)
 @given(order=orders_strategy, chain_id=st.integers(1, 2**64))
 def test_order_hash_equals_eth_account_typed_data_hash(order, chain_id):
+    expected = order_hash(order, chain_id, EXCHANGE)
     message = encode_typed_data(full_message=typed_data(order, chain_id, EXCHANGE))
-    assert order_hash(order, chain_id, EXCHANGE) == _hash_eip191_message(message)
+    assert _hash_eip191_message(message) == expected
+    # The JSON-safe variant (decimal strings for JavaScript signers) signs the same digest.
+    as_strings = typed_data(order, chain_id, EXCHANGE, numbers_as_strings=True)
+    assert isinstance(as_strings["message"]["salt"], str)
+    assert _hash_eip191_message(encode_typed_data(full_message=as_strings)) == expected
 
 
 def test_sign_order_equals_a_standard_typed_data_signature():
