@@ -300,3 +300,17 @@ def test_vault_balances_plus_fees_equal_token_holdings(
     for token, fees in ((base, info.accruedBaseFees), (quote, info.accruedQuoteFees)):
         vault = sum(exchange.balanceOf(token, a) for a in funded)
         assert vault + fees == token.balanceOf(exchange)
+
+
+def test_withdraw_eth_works_while_paused_and_empty_settle_is_a_no_op(
+    exchange, deployer, operator, alice, weth, chain
+):
+    exchange.depositETH(sender=alice, value=10**17)
+    exchange.requestWithdrawal(weth, 10**17, sender=alice)
+    exchange.pause(sender=deployer)
+    chain.pending_timestamp += DELAY
+    exchange.withdrawETH(sender=alice)
+    assert exchange.balanceOf(weth, alice) == 0
+    exchange.unpause(sender=deployer)
+    receipt = exchange.settle([], sender=operator)
+    assert list(receipt.events) == []
