@@ -100,8 +100,10 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     mapping(bytes32 orderHash => OrderState) private _orders;
     mapping(address token => mapping(address account => uint256 balance)) private _balances;
     mapping(address token => mapping(address account => WithdrawalRequest)) private _withdrawals;
-    mapping(address maker => uint32 epoch) private _epochs;
-    mapping(address maker => mapping(uint32 marketId => uint32 epoch)) private _marketEpochs;
+    /// @dev A maker's epochs, eight uint32 lanes per word: lane `i` of word `w` is market
+    ///      `8w + i`. Market 0 does not exist, so lane 0 of word 0 holds the maker's global
+    ///      epoch: for markets 1-7 one SLOAD reads both epochs an order is checked against.
+    mapping(address maker => mapping(uint256 word => uint256 lanes)) private _epochLanes;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     /// @param weth_ The WETH contract for depositETH / withdrawETH.
@@ -236,17 +238,19 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function advanceEpoch(uint32 newEpoch) external {
-        uint32 current = _epochs[msg.sender];
+        uint32 current = _readEpoch(msg.sender, 0);
         if (newEpoch <= current) revert ExchangeEpochNotIncreasing(current, newEpoch);
-        _epochs[msg.sender] = newEpoch;
+        _writeEpoch(msg.sender, 0, newEpoch);
         emit EpochAdvanced(msg.sender, newEpoch);
     }
 
     /// @inheritdoc IExchange
     function advanceMarketEpoch(uint32 marketId, uint32 newEpoch) external {
-        uint32 current = _marketEpochs[msg.sender][marketId];
+        // Market 0 does not exist; its lane is the global epoch.
+        if (marketId == 0) revert ExchangeMarketUnknown(marketId);
+        uint32 current = _readEpoch(msg.sender, marketId);
         if (newEpoch <= current) revert ExchangeEpochNotIncreasing(current, newEpoch);
-        _marketEpochs[msg.sender][marketId] = newEpoch;
+        _writeEpoch(msg.sender, marketId, newEpoch);
         emit MarketEpochAdvanced(msg.sender, marketId, newEpoch);
     }
 
@@ -389,12 +393,12 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function epoch(address maker) external view returns (uint32) {
-        return _epochs[maker];
+        return _readEpoch(maker, 0);
     }
 
     /// @inheritdoc IExchange
     function marketEpoch(address maker, uint32 marketId) external view returns (uint32) {
-        return _marketEpochs[maker][marketId];
+        return marketId == 0 ? 0 : _readEpoch(maker, marketId);
     }
 
     /// @inheritdoc IExchange
@@ -508,10 +512,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             if (quantity > total - done) return (SkipReason.MakerOverfill, 0);
         }
         address signer = order.maker;
-        uint32 orderEpoch = order.epoch;
-        if (orderEpoch < _epochs[signer] || orderEpoch < _marketEpochs[signer][order.marketId]) {
-            return (SkipReason.MakerEpochStale, 0);
-        }
+        if (_isEpochStale(signer, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
         if (done == 0 && !_isValidSignature(signer, orderHash, signature)) {
             return (SkipReason.MakerSignatureInvalid, 0);
         }
@@ -631,6 +632,24 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             _balances[token][msg.sender] = balance - amount;
         }
         emit Withdrawn(token, msg.sender, amount);
+    }
+
+    /// @dev True if `orderEpoch` is below the maker's global epoch or its epoch in `marketId`
+    ///      (marketId >= 1: settlement only reaches here for an active, hence existing, market).
+    function _isEpochStale(address maker, uint32 marketId, uint32 orderEpoch) private view returns (bool) {
+        uint256 word0 = _epochLanes[maker][0];
+        uint256 lanes = marketId < 8 ? word0 : _epochLanes[maker][marketId >> 3];
+        return orderEpoch < uint32(word0) || orderEpoch < uint32(lanes >> ((marketId & 7) << 5));
+    }
+
+    function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {
+        return uint32(_epochLanes[maker][marketId >> 3] >> ((marketId & 7) << 5));
+    }
+
+    function _writeEpoch(address maker, uint32 marketId, uint32 newEpoch) private {
+        uint256 shift = uint256(marketId & 7) << 5;
+        uint256 lanes = _epochLanes[maker][marketId >> 3];
+        _epochLanes[maker][marketId >> 3] = (lanes & ~(uint256(type(uint32).max) << shift)) | (uint256(newEpoch) << shift);
     }
 
     function _checkFee(uint16 feeBps) private pure {

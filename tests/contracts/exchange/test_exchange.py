@@ -598,3 +598,42 @@ def test_eip1271_signature_is_checked_at_the_first_fill_only(
     _assert_skipped(
         exchange, operator, orders, match, MAKER_CANCELLED, [base, quote], [wallet, bob]
     )
+
+
+def test_epoch_lanes_are_independent_per_market_and_global(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
+    # Markets 1..7 share the global epoch's storage word; 8+ live in other words.
+    for market_id, epoch in ((2, 7), (7, 0xFFFFFFFF), (8, 5), (9, 6), (2**32 - 1, 9)):
+        exchange.advanceMarketEpoch(market_id, epoch, sender=alice)
+    exchange.advanceEpoch(3, sender=alice)
+    expected = {1: 0, 2: 7, 3: 0, 7: 0xFFFFFFFF, 8: 5, 9: 6, 10: 0, 15: 0, 16: 0, 2**32 - 1: 9}
+    assert {m: exchange.marketEpoch(alice, m) for m in expected} == expected
+    assert exchange.epoch(alice) == 3
+    assert exchange.marketEpoch(bob, 2) == 0 and exchange.epoch(bob) == 0
+    with ape.reverts(exchange.ExchangeMarketUnknown, marketId=0):
+        exchange.advanceMarketEpoch(0, 10, sender=alice)
+    # Market 9 (second word): an order below its epoch is stale, one at it settles.
+    exchange.createMarket(9, base, quote, 10**15, 10, 1, 0, 0, sender=deployer)
+    match = orders.match(
+        orders.signed(alice, is_buy=False, market_id=9, epoch=5),
+        orders.signed(bob, is_buy=True, market_id=9),
+        1,
+    )
+    receipt = exchange.settle([match], sender=operator)
+    assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_EPOCH]
+    match = orders.match(
+        orders.signed(alice, is_buy=False, market_id=9, epoch=6),
+        orders.signed(bob, is_buy=True, market_id=9),
+        1,
+    )
+    assert len(_fills(exchange, exchange.settle([match], sender=operator))) == 1
+    # Market 1: only the global epoch (3) applies.
+    match = orders.match(
+        orders.signed(alice, is_buy=False, epoch=2), orders.signed(bob, is_buy=True), 1
+    )
+    _assert_skipped(exchange, operator, orders, match, MAKER_EPOCH, [base, quote], [alice, bob])
+    match = orders.match(
+        orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True), 1
+    )
+    assert len(_fills(exchange, exchange.settle([match], sender=operator))) == 1
