@@ -89,7 +89,7 @@ class Bench:
         receipt = self.w3.eth.wait_for_transaction_receipt(
             self.w3.eth.send_raw_transaction(signed.raw_transaction)
         )
-        if receipt.status != 1:
+        if receipt["status"] != 1:
             raise RuntimeError(f"transaction reverted: {call.fn_name}")
         return receipt
 
@@ -101,7 +101,7 @@ class Bench:
             receipt = self.send(
                 self.exchange.functions.deposit(token.address, amount // 2), account
             )
-            self.ops.setdefault("deposit (ERC-20, warm token)", receipt.gasUsed)
+            self.ops.setdefault("deposit (ERC-20, new vault balance)", receipt.gasUsed)
 
     def order(self, account: LocalAccount, is_buy: bool, quantity: int) -> tuple[Order, bytes]:
         self.salt += 1
@@ -178,7 +178,7 @@ def measure(quick: bool) -> dict[str, Any]:
 
         results: dict[str, list[dict[str, Any]]] = {}
         for shape in SHAPES:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for n in batches:
                 snap = rpc_call(node.url, "evm_snapshot")
                 gas = bench.settle(bench.batch(shape, n, mm, taker, pool))
