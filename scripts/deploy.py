@@ -40,6 +40,18 @@ LOCAL_CHAIN_IDS = (31337, 1337)
 # Dev accounts funded with test tokens on a fresh local deploy, in whole tokens.
 LOCAL_FUNDING = {"tWETH": 1_000, "tUSDC": 1_000_000}
 LOCAL_FUNDED_ACCOUNTS = 10
+# Exchange: the local demo market (tWETH/tUSDC: 0.001 tWETH lots, 0.01 tUSDC per tWETH ticks).
+EXCHANGE_WITHDRAWAL_DELAY = 600
+LOCAL_MARKET = {
+    "market_id": 1,
+    "base": "tWETH",
+    "quote": "tUSDC",
+    "lot_size": 10**15,
+    "tick_size": 10,
+    "min_quantity_lots": 1,
+    "maker_fee_bps": 10,
+    "taker_fee_bps": 20,
+}
 
 
 class DeployContext:
@@ -129,6 +141,35 @@ def _grant_local_role(role_getter: str, env_var: str, purpose: str) -> Callable[
     return setup
 
 
+def _exchange_args(ctx: DeployContext) -> list[Any]:
+    fee_recipient = os.environ.get("TIGEREX_FEE_RECIPIENT") or str(ctx.deployer.address)
+    return [ctx.deployer.address, ctx.address("WETH"), fee_recipient, EXCHANGE_WITHDRAWAL_DELAY]
+
+
+def _setup_exchange(ctx: DeployContext, exchange: Any, fresh: bool) -> None:
+    _grant_local_role(
+        "OPERATOR_ROLE", "TIGEREX_OPERATOR_ADDRESS", "Exchange OPERATOR_ROLE (the relayer's key)"
+    )(ctx, exchange, fresh)
+    spec = LOCAL_MARKET
+    if not ctx.is_local_chain or spec["base"] not in ctx.instances:
+        return
+    market_id = spec["market_id"]
+    if exchange.market(market_id).base != "0x0000000000000000000000000000000000000000":
+        return
+    exchange.createMarket(
+        market_id,
+        ctx.address(str(spec["base"])),
+        ctx.address(str(spec["quote"])),
+        spec["lot_size"],
+        spec["tick_size"],
+        spec["min_quantity_lots"],
+        spec["maker_fee_bps"],
+        spec["taker_fee_bps"],
+        sender=ctx.deployer,
+    )
+    ctx.log(f"created market {market_id} = {spec['base']}/{spec['quote']}")
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec(
         name="TUSD",
@@ -172,6 +213,13 @@ SUITE: list[ContractSpec] = [
         name="MultisigFactory",
         contract_type="MultisigFactory",
         args=lambda ctx: [],
+    ),
+    ContractSpec(name="WETH", contract_type="WrappedEther", args=lambda ctx: []),
+    ContractSpec(
+        name="Exchange",
+        contract_type="Exchange",
+        args=_exchange_args,
+        setup=_setup_exchange,
     ),
 ]
 
