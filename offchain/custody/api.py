@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from hexbytes import HexBytes
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from offchain.custody.models import MultisigProposal
+from offchain.custody.models import MultisigProposal, MultisigWalletRow
 from offchain.custody.multisig import Operation
 from offchain.custody.service import MultisigService, ProposalView
 from tigerex.deps import SessionDep, SettingsDep, Web3Dep
@@ -110,6 +111,41 @@ def executor_account(settings: Settings) -> LocalAccount:
     if settings.is_local:
         return dev_accounts()[0]
     raise ConfigurationError("set TIGEREX_OPERATOR_PRIVATE_KEY to execute proposals")
+
+
+class IndexedWalletPublic(BaseModel):
+    chain_id: int
+    wallet: str
+    initial_owners: list[str]
+    initial_threshold: int
+    created_block: int
+    created_tx: str
+
+
+@router.get("/wallets", response_model=list[IndexedWalletPublic])
+def list_wallets(
+    session: SessionDep,
+    owner: str | None = Query(default=None, pattern=_ADDRESS),
+    chain_id: int | None = None,
+) -> list[IndexedWalletPublic]:
+    """Wallets the factory created (indexed), optionally those ``owner`` started as an owner of.
+    Live owners, threshold and nonce: ``GET /custody/wallets/{address}``."""
+    query = select(MultisigWalletRow).order_by(MultisigWalletRow.block_number)
+    if chain_id is not None:
+        query = query.where(MultisigWalletRow.chain_id == chain_id)
+    wanted = owner.lower() if owner else None
+    return [
+        IndexedWalletPublic(
+            chain_id=row.chain_id,
+            wallet=row.wallet,
+            initial_owners=row.owners,
+            initial_threshold=row.threshold,
+            created_block=row.block_number,
+            created_tx=row.tx_hash,
+        )
+        for row in session.scalars(query)
+        if wanted is None or wanted in row.owners
+    ]
 
 
 @router.get("/wallets/{address}", response_model=WalletPublic)
