@@ -45,10 +45,10 @@ def measure() -> dict[str, int]:
         ecdsa,
         message_typed_data,
         pack_signatures,
-        sign_typed_data,
         transaction_typed_data,
     )
     from offchain.p2p.escrow import Action, instruction_typed_data, settlement_typed_data
+    from tigerex.eip712 import sign_typed_data
 
     gas: dict[str, int] = {}
     with networks.ethereum.local.use_provider("test"):

@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from offchain.custody.models import MultisigProposal, MultisigWalletRow
-from offchain.custody.multisig import Operation
+from offchain.custody.multisig import (
+    Operation,
+)
 from offchain.custody.service import MultisigService, ProposalView
 from tigerex.deps import SessionDep, SettingsDep, Web3Dep
 from tigerex.devchain import dev_accounts

@@ -22,12 +22,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from offchain.custody.multisig import Operation, sign_typed_data
+from offchain.custody.multisig import (
+    Operation,
+)
 from offchain.custody.service import MultisigService
 from tigerex.chain import connect
 from tigerex.db import make_engine, migrate, session_factory, session_scope
 from tigerex.deployments import ContractRegistry, DeploymentsFile
 from tigerex.devchain import dev_accounts
+from tigerex.eip712 import sign_typed_data
 from tigerex.errors import ConfigurationError
 from tigerex.settings import get_settings
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     SmallInteger,
     String,
@@ -67,21 +65,3 @@ class MultisigSignature(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     proposal: Mapped[MultisigProposal] = relationship(back_populates="signatures")
-
-
-class MultisigWalletRow(Base):
-    """A wallet created by the deployed MultisigFactory (indexed from ``WalletCreated``), with its
-    initial owners; live owners, threshold and nonce are read from the wallet itself."""
-
-    __tablename__ = "multisig_wallets"
-    __table_args__ = (Index("ix_multisig_wallets_wallet", "chain_id", "wallet"),)
-
-    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    tx_hash: Mapped[str] = mapped_column(String(66), primary_key=True)
-    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
-    block_number: Mapped[int] = mapped_column(BigInteger)
-    block_hash: Mapped[str] = mapped_column(String(66))
-    wallet: Mapped[str] = mapped_column(String(42))
-    owners: Mapped[list[str]] = mapped_column(JSON)
-    threshold: Mapped[int] = mapped_column(Integer)
-    salt_nonce: Mapped[int] = mapped_column(Uint256)

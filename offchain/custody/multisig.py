@@ -11,21 +11,13 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_typing import ChecksumAddress
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
+
+from tigerex.eip712 import domain, is_low_s, typed_data
 
 DOMAIN_NAME = "TigerEx Multisig"
 DOMAIN_VERSION = "1"
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-_DOMAIN_FIELDS = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 
 
 class MultisigError(Exception):
@@ -57,62 +49,39 @@ class MultisigTransaction:
 
 
 def _domain(wallet: str, chain_id: int) -> dict[str, Any]:
-    return {
-        "name": DOMAIN_NAME,
-        "version": DOMAIN_VERSION,
-        "chainId": chain_id,
-        "verifyingContract": to_checksum_address(wallet),
-    }
+    return domain(DOMAIN_NAME, DOMAIN_VERSION, chain_id, wallet)
 
 
 def transaction_typed_data(tx: MultisigTransaction) -> dict[str, Any]:
     """The EIP-712 typed data owners sign for ``tx`` (``data`` as 0x-hex)."""
-    return {
-        "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
-            "MultisigTransaction": [
-                {"name": "to", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "data", "type": "bytes"},
-                {"name": "operation", "type": "uint8"},
-                {"name": "nonce", "type": "uint256"},
-            ],
-        },
-        "primaryType": "MultisigTransaction",
-        "domain": _domain(tx.wallet, tx.chain_id),
-        "message": {
+    return typed_data(
+        "MultisigTransaction",
+        [
+            {"name": "to", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "data", "type": "bytes"},
+            {"name": "operation", "type": "uint8"},
+            {"name": "nonce", "type": "uint256"},
+        ],
+        _domain(tx.wallet, tx.chain_id),
+        {
             "to": to_checksum_address(tx.to),
             "value": tx.value,
             "data": "0x" + tx.data.hex(),
             "operation": int(tx.operation),
             "nonce": tx.nonce,
         },
-    }
+    )
 
 
 def message_typed_data(wallet: str, chain_id: int, message_hash: bytes) -> dict[str, Any]:
     """The typed data owners sign so the wallet validates ``message_hash`` under EIP-1271."""
-    return {
-        "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
-            "MultisigMessage": [{"name": "hash", "type": "bytes32"}],
-        },
-        "primaryType": "MultisigMessage",
-        "domain": _domain(wallet, chain_id),
-        "message": {"hash": "0x" + message_hash.hex()},
-    }
-
-
-def typed_data_digest(typed_data: dict[str, Any]) -> bytes:
-    """The 32-byte EIP-712 digest (``\\x19\\x01 || domainSeparator || structHash``)."""
-    signable = encode_typed_data(full_message=typed_data)
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
-
-
-def sign_typed_data(typed_data: dict[str, Any], private_key: bytes | str) -> bytes:
-    """Sign with a local key; returns the 65-byte ``r || s || v`` (v = 27/28, low s)."""
-    signed = Account.sign_message(encode_typed_data(full_message=typed_data), private_key)
-    return bytes(signed.signature)
+    return typed_data(
+        "MultisigMessage",
+        [{"name": "hash", "type": "bytes32"}],
+        _domain(wallet, chain_id),
+        {"hash": "0x" + message_hash.hex()},
+    )
 
 
 @dataclass(frozen=True)
@@ -128,7 +97,7 @@ class OwnerSignature:
 def ecdsa(owner: str, signature: bytes) -> OwnerSignature:
     if len(signature) != 65:
         raise SignatureMalformed(f"an ECDSA signature is 65 bytes, got {len(signature)}")
-    if int.from_bytes(signature[32:64], "big") > SECP256K1_N // 2:
+    if not is_low_s(signature):
         raise SignatureMalformed("high-s signature: the wallet rejects malleated signatures")
     return OwnerSignature(to_checksum_address(owner), "ecdsa", signature)
 

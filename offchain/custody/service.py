@@ -45,7 +45,6 @@ from offchain.custody.models import (
     MultisigSignature,
 )
 from offchain.custody.multisig import (
-    SECP256K1_N,
     MultisigTransaction,
     Operation,
     OwnerSignature,
@@ -53,10 +52,10 @@ from offchain.custody.multisig import (
     ecdsa,
     pack_signatures,
     transaction_typed_data,
-    typed_data_digest,
 )
 from tigerex.db import UINT256_MAX
 from tigerex.deployments import BuildArtifacts
+from tigerex.eip712 import is_low_s, typed_data_digest
 
 ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 _ERC1271_ABI: list[dict[str, Any]] = [
@@ -271,7 +270,7 @@ class MultisigService:
     def _recover(self, digest: bytes, signature: bytes) -> str:
         if len(signature) != 65:
             raise SignatureInvalid(f"an ECDSA signature is 65 bytes, got {len(signature)}")
-        if int.from_bytes(signature[32:64], "big") > SECP256K1_N // 2:
+        if not is_low_s(signature):
             raise SignatureInvalid("high-s (malleated) signature")
         try:
             return to_checksum_address(Account._recover_hash(digest, signature=signature))

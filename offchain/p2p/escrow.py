@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from eth_utils import to_checksum_address
+from tigerex.eip712 import domain, typed_data
 
 DOMAIN_NAME = "TigerEx Escrow"
 DOMAIN_VERSION = "1"
@@ -48,53 +48,34 @@ def payout(amount: int, buyer_bps: int, fee_bps: int) -> Payout:
 
 
 def _domain(escrow: str, chain_id: int) -> dict[str, Any]:
-    return {
-        "name": DOMAIN_NAME,
-        "version": DOMAIN_VERSION,
-        "chainId": chain_id,
-        "verifyingContract": to_checksum_address(escrow),
-    }
-
-
-_DOMAIN_FIELDS = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
+    return domain(DOMAIN_NAME, DOMAIN_VERSION, chain_id, escrow)
 
 
 def instruction_typed_data(
     *, escrow: str, chain_id: int, escrow_id: int, action: Action, deadline: int
 ) -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
-            "Instruction": [
-                {"name": "escrowId", "type": "uint256"},
-                {"name": "action", "type": "uint8"},
-                {"name": "deadline", "type": "uint64"},
-            ],
-        },
-        "primaryType": "Instruction",
-        "domain": _domain(escrow, chain_id),
-        "message": {"escrowId": escrow_id, "action": int(action), "deadline": deadline},
-    }
+    return typed_data(
+        "Instruction",
+        [
+            {"name": "escrowId", "type": "uint256"},
+            {"name": "action", "type": "uint8"},
+            {"name": "deadline", "type": "uint64"},
+        ],
+        _domain(escrow, chain_id),
+        {"escrowId": escrow_id, "action": int(action), "deadline": deadline},
+    )
 
 
 def settlement_typed_data(
     *, escrow: str, chain_id: int, escrow_id: int, buyer_bps: int, deadline: int
 ) -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": _DOMAIN_FIELDS,
-            "Settlement": [
-                {"name": "escrowId", "type": "uint256"},
-                {"name": "buyerBps", "type": "uint16"},
-                {"name": "deadline", "type": "uint64"},
-            ],
-        },
-        "primaryType": "Settlement",
-        "domain": _domain(escrow, chain_id),
-        "message": {"escrowId": escrow_id, "buyerBps": buyer_bps, "deadline": deadline},
-    }
+    return typed_data(
+        "Settlement",
+        [
+            {"name": "escrowId", "type": "uint256"},
+            {"name": "buyerBps", "type": "uint16"},
+            {"name": "deadline", "type": "uint64"},
+        ],
+        _domain(escrow, chain_id),
+        {"escrowId": escrow_id, "buyerBps": buyer_bps, "deadline": deadline},
+    )

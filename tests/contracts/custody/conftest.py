@@ -5,9 +5,9 @@ from offchain.custody.multisig import (
     Operation,
     ecdsa,
     pack_signatures,
-    sign_typed_data,
     transaction_typed_data,
 )
+from tigerex.eip712 import sign_typed_data
 
 
 def wallet_nonce(wallet):

@@ -5,17 +5,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from offchain.custody.multisig import (
-    SECP256K1_N,
     Operation,
     approved,
     contract_signature,
     ecdsa,
     message_typed_data,
     pack_signatures,
-    sign_typed_data,
     transaction_typed_data,
 )
 from tests.contracts.custody.conftest import wallet_nonce
+from tigerex.eip712 import SECP256K1_N, sign_typed_data
 
 
 def test_two_of_three_sends_ether_and_nonce_moves_by_one(wallet, owners, signer, accounts):

@@ -1,7 +1,7 @@
 import ape
 import pytest
 
-from offchain.custody.multisig import SECP256K1_N, sign_typed_data
+from tigerex.eip712 import SECP256K1_N, domain, sign_typed_data, typed_data
 
 MONTH = 30 * 24 * 3600
 
@@ -19,37 +19,24 @@ def _deployed_first(kyc):
 
 
 def attestation_typed_data(registry, chain_id, subject, level, expires_at, nonce, deadline):
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Attestation": [
-                {"name": "subject", "type": "address"},
-                {"name": "level", "type": "uint8"},
-                {"name": "expiresAt", "type": "uint64"},
-                {"name": "nonce", "type": "uint64"},
-                {"name": "deadline", "type": "uint64"},
-            ],
-        },
-        "primaryType": "Attestation",
-        "domain": {
-            "name": "TigerEx KYC",
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": str(registry),
-        },
-        "message": {
+    return typed_data(
+        "Attestation",
+        [
+            {"name": "subject", "type": "address"},
+            {"name": "level", "type": "uint8"},
+            {"name": "expiresAt", "type": "uint64"},
+            {"name": "nonce", "type": "uint64"},
+            {"name": "deadline", "type": "uint64"},
+        ],
+        domain("TigerEx KYC", "1", chain_id, str(registry)),
+        {
             "subject": str(subject),
             "level": level,
             "expiresAt": expires_at,
             "nonce": nonce,
             "deadline": deadline,
         },
-    }
+    )
 
 
 def _signed(kyc, chain, signer, subject, level=2, nonce=None, chain_id=None, registry=None):
@@ -152,7 +139,7 @@ def test_expired_signature_is_refused(kyc, deployer, alice, bob, chain):
 
 
 def test_hash_matches_the_off_chain_typed_data(kyc, deployer, alice, chain):
-    from offchain.custody.multisig import typed_data_digest
+    from tigerex.eip712 import typed_data_digest
 
     typed = attestation_typed_data(kyc.address, chain.chain_id, alice.address, 2, 10**9, 0, 10**9)
     assert bytes(kyc.hashAttestation((alice.address, 2, 10**9, 0, 10**9))) == typed_data_digest(

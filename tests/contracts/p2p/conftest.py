@@ -1,6 +1,6 @@
 import pytest
 
-from offchain.custody.multisig import sign_typed_data
+from tigerex.eip712 import sign_typed_data
 
 DAY = 24 * 3600
 DISPUTE_DELAY = 3600

@@ -3,10 +3,10 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from offchain.custody.multisig import sign_typed_data
 from tigerex.api import create_app
 from tigerex.db import migrate
 from tigerex.devchain import dev_accounts
+from tigerex.eip712 import sign_typed_data
 from tigerex.settings import Settings
 
 RECIPIENT = "0x000000000000000000000000000000000000bEEF"

@@ -13,14 +13,13 @@ from offchain.custody.errors import (
 )
 from offchain.custody.models import EXECUTED, PENDING, SUPERSEDED
 from offchain.custody.multisig import (
-    SECP256K1_N,
     ecdsa,
     message_typed_data,
     pack_signatures,
-    sign_typed_data,
 )
 from tests.offchain.custody.conftest import create_wallet
 from tigerex.devchain import dev_accounts
+from tigerex.eip712 import SECP256K1_N, sign_typed_data
 
 RECIPIENT = "0x000000000000000000000000000000000000bEEF"
 
