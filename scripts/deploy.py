@@ -40,6 +40,18 @@ LOCAL_CHAIN_IDS = (31337, 1337)
 # Dev accounts funded with test tokens on a fresh local deploy, in whole tokens.
 LOCAL_FUNDING = {"tWETH": 1_000, "tUSDC": 1_000_000}
 LOCAL_FUNDED_ACCOUNTS = 10
+# Exchange: the local demo market (tWETH/tUSDC: 0.001 tWETH lots, 0.01 tUSDC per tWETH ticks).
+EXCHANGE_WITHDRAWAL_DELAY = 600
+LOCAL_MARKET = {
+    "market_id": 1,
+    "base": "tWETH",
+    "quote": "tUSDC",
+    "lot_size": 10**15,
+    "tick_size": 10,
+    "min_quantity_lots": 1,
+    "maker_fee_bps": 10,
+    "taker_fee_bps": 20,
+}
 
 
 class DeployContext:
@@ -103,6 +115,61 @@ def _fund_dev_accounts(ctx: DeployContext, token: Any, fresh: bool) -> None:
     ctx.log(f"minted {whole:,} {token.symbol()} to each of {LOCAL_FUNDED_ACCOUNTS} dev accounts")
 
 
+# Escrow timing and fee: the seller's time to confirm the fiat before a dispute may be opened,
+# the arbiter's time to rule before the fallback (refund to the seller) applies.
+ESCROW_FEE_BPS = 50
+ESCROW_DISPUTE_DELAY = 60 * 60
+ESCROW_ARBITRATION_PERIOD = 7 * 24 * 60 * 60
+
+
+def _grant_local_role(role_getter: str, env_var: str, purpose: str) -> Callable[..., None]:
+    """A setup step granting a role: to the address in ``env_var``, or to the deployer on a local
+    dev chain; elsewhere it says which variable to set."""
+
+    def setup(ctx: DeployContext, contract: Any, fresh: bool) -> None:
+        holder = os.environ.get(env_var) or (
+            str(ctx.deployer.address) if ctx.is_local_chain else None
+        )
+        if holder is None:
+            ctx.log(f"{purpose} not granted: set {env_var}")
+            return
+        role = getattr(contract, role_getter)()
+        if not contract.hasRole(role, holder):
+            contract.grantRole(role, holder, sender=ctx.deployer)
+            ctx.log(f"granted {role_getter} to {holder}")
+
+    return setup
+
+
+def _exchange_args(ctx: DeployContext) -> list[Any]:
+    fee_recipient = os.environ.get("TIGEREX_FEE_RECIPIENT") or str(ctx.deployer.address)
+    return [ctx.deployer.address, ctx.address("WETH"), fee_recipient, EXCHANGE_WITHDRAWAL_DELAY]
+
+
+def _setup_exchange(ctx: DeployContext, exchange: Any, fresh: bool) -> None:
+    _grant_local_role(
+        "OPERATOR_ROLE", "TIGEREX_OPERATOR_ADDRESS", "Exchange OPERATOR_ROLE (the relayer's key)"
+    )(ctx, exchange, fresh)
+    spec = LOCAL_MARKET
+    if not ctx.is_local_chain or spec["base"] not in ctx.instances:
+        return
+    market_id = spec["market_id"]
+    if exchange.market(market_id).base != "0x0000000000000000000000000000000000000000":
+        return
+    exchange.createMarket(
+        market_id,
+        ctx.address(str(spec["base"])),
+        ctx.address(str(spec["quote"])),
+        spec["lot_size"],
+        spec["tick_size"],
+        spec["min_quantity_lots"],
+        spec["maker_fee_bps"],
+        spec["taker_fee_bps"],
+        sender=ctx.deployer,
+    )
+    ctx.log(f"created market {market_id} = {spec['base']}/{spec['quote']}")
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec(
         name="TUSD",
@@ -123,6 +190,36 @@ SUITE: list[ContractSpec] = [
         args=lambda ctx: ["Test USD Coin", "tUSDC", 6, ctx.deployer.address],
         setup=_fund_dev_accounts,
         test_only=True,
+    ),
+    ContractSpec(
+        name="KYCRegistry",
+        contract_type="KYCRegistry",
+        args=lambda ctx: [ctx.deployer.address],
+        setup=_grant_local_role("ATTESTER_ROLE", "TIGEREX_KYC_ATTESTER", "KYC ATTESTER_ROLE"),
+    ),
+    ContractSpec(
+        name="Escrow",
+        contract_type="Escrow",
+        args=lambda ctx: [
+            ctx.deployer.address,
+            ctx.address("KYCRegistry"),
+            ESCROW_FEE_BPS,
+            ESCROW_DISPUTE_DELAY,
+            ESCROW_ARBITRATION_PERIOD,
+        ],
+        setup=_grant_local_role("ARBITER_ROLE", "TIGEREX_ESCROW_ARBITER", "escrow ARBITER_ROLE"),
+    ),
+    ContractSpec(
+        name="MultisigFactory",
+        contract_type="MultisigFactory",
+        args=lambda ctx: [],
+    ),
+    ContractSpec(name="WETH", contract_type="WrappedEther", args=lambda ctx: []),
+    ContractSpec(
+        name="Exchange",
+        contract_type="Exchange",
+        args=_exchange_args,
+        setup=_setup_exchange,
     ),
 ]
 

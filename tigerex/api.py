@@ -5,18 +5,21 @@ Every error leaves as ``{"code", "message", "details"}`` with a stable ``code``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from alembic.runtime.migration import MigrationContext
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from tigerex import __version__
 from tigerex.chain import connect
-from tigerex.db import current_revision, make_engine
-from tigerex.deployments import BuildArtifacts, ContractRegistry, DeploymentsFile
+from tigerex.db import make_engine, session_factory
+from tigerex.deployments import ContractRegistry, DeploymentsFile
 from tigerex.errors import TigerexError
 from tigerex.settings import Settings, get_settings
 
@@ -56,20 +59,13 @@ class HealthPublic(BaseModel):
     errors: list[ErrorPublic]
 
 
-def _check_database(settings: Settings) -> DatabasePublic:
-    engine = make_engine(settings.database)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        revision = current_revision(settings.database)
-        return DatabasePublic(
-            ok=revision is not None, backend=engine.dialect.name, revision=revision
-        )
-    finally:
-        engine.dispose()
+def _check_database(engine: Engine) -> DatabasePublic:
+    with engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return DatabasePublic(ok=revision is not None, backend=engine.dialect.name, revision=revision)
 
 
-def health(settings: Settings) -> HealthPublic:
+def health(settings: Settings, engine: Engine) -> HealthPublic:
     """Chain id, head block, each deployed contract (with an on-chain code check) and the
     database revision. Each part fails on its own: the report says what is wrong."""
     errors: list[ErrorPublic] = []
@@ -93,7 +89,7 @@ def health(settings: Settings) -> HealthPublic:
     except TigerexError as err:
         errors.append(ErrorPublic(**err.as_dict()))
     try:
-        database = _check_database(settings)
+        database = _check_database(engine)
         if not database.ok:
             errors.append(
                 ErrorPublic(code="database_not_migrated", message="run `tigerex db upgrade`")
@@ -112,20 +108,39 @@ def health(settings: Settings) -> HealthPublic:
     )
 
 
+def service_routers() -> list[APIRouter]:
+    """Every service's router, mounted under its own prefix (imported here, late: the services
+    import the kernel)."""
+    from indexer.api import create_router as indexer_router
+    from offchain.custody.api import router as custody_router
+
+    return [indexer_router(), custody_router]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    engine = make_engine(settings.database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
     app = FastAPI(
         title="TigerEx API",
         version=__version__,
         description="TigerEx services: health, and the routers each service mounts.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    # Fail at start-up, not on the first request, when the build is missing.
-    BuildArtifacts()
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    for router in service_routers():
+        app.include_router(router)
 
     @app.exception_handler(TigerexError)
     async def _tigerex_error(_request: Request, err: TigerexError) -> JSONResponse:
-        return JSONResponse(status_code=400, content=err.as_dict())
+        return JSONResponse(status_code=err.http_status, content=err.as_dict())
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, err: RequestValidationError) -> JSONResponse:
@@ -144,14 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={503: {"model": HealthPublic, "description": "degraded"}},
     )
     def get_health() -> JSONResponse:
-        report = health(settings)
+        report = health(settings, engine)
         return JSONResponse(
             status_code=200 if report.status == "ok" else 503, content=report.model_dump()
         )
-
-    # Services mount their routers here (imported late: they import the kernel).
-    from indexer.api import create_router as indexer_router
-
-    app.include_router(indexer_router())
 
     return app

@@ -27,7 +27,8 @@ from tigerex.devchain import DEV_CHAIN_ID, dev_accounts
 from tigerex.errors import TigerexError, ToolchainMissing
 from tigerex.paths import project_root
 
-console = Console(highlight=False)
+# Off a terminal rich assumes 80 columns and would truncate addresses in tables.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 app = typer.Typer(
     help="TigerEx: on-chain-first DEX and DeFi suite.",
     no_args_is_help=True,
@@ -36,6 +37,14 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+def _register_service_commands() -> None:
+    """Each service's command group, under its own name."""
+    from offchain.custody.cli import app as multisig_app
+
+    app.add_typer(multisig_app, name="multisig")
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,7 +123,7 @@ def _print_deployments(path: Path) -> None:
     record = DeploymentsFile.load(path)
     table = Table(title=f"{path.name} (chain {record.chain_id})")
     for column in ("contract", "type", "address", "block", "tx"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("address", "tx"))
     for name, entry in sorted(record.contracts.items()):
         table.add_row(
             name,
@@ -233,9 +242,11 @@ def run_deploy(
 
 
 def _sync_database(network: str) -> dict[str, Any]:
+    """Run the sync task here and now: the operator is waiting for it, and a configured broker
+    may have no worker running yet. Workers run the same task when services queue it."""
     from tigerex.tasks import sync_deployments
 
-    result: dict[str, Any] = sync_deployments.delay(network).get(timeout=120)
+    result: dict[str, Any] = sync_deployments.apply(args=(network,)).get()
     return result
 
 
@@ -258,7 +269,13 @@ def deploy(
     sync_db: Annotated[bool, typer.Option(help="Mirror the result into the database.")] = True,
 ) -> None:
     """Compile and deploy the whole suite; prints the address table."""
-    _ensure_toolchain()
+    from tigerex.node import rpc_call
+    from tigerex.toolchain import compile_contracts
+
+    _choice, url = _resolve_network(network, rpc_url)
+    if url is not None:
+        rpc_call(url, "eth_chainId")  # an unreachable node fails here, before a compile
+    compile_contracts()
     path = run_deploy(network, rpc_url=rpc_url, deployment=deployment, force=force, account=account)
     _print_deployments(path)
     if sync_db:
@@ -511,7 +528,13 @@ def up(
             with timed("Anvil ready"):
                 anvil.start()
 
-            step(3, total, "contracts: compile (first run only) and deploy")
+            step(3, total, "contracts: compile (only what changed)")
+            from tigerex.toolchain import compile_contracts
+
+            with timed("compiled"):
+                compile_contracts()
+
+            step(4, total, "contracts: deploy (reports what is already deployed)")
             with timed("deploy done"):
                 path = run_deploy(anvil.url, deployment="local", deployments_dir=deployments_dir)
             _print_deployments(path)
@@ -526,13 +549,13 @@ def up(
             os.environ.update({k: v for k, v in env.items() if k.startswith("TIGEREX_")})
             get_settings.cache_clear()
 
-            step(4, total, f"database: migrate and record deployments ({get_settings().database})")
+            step(5, total, f"database: migrate and record deployments ({get_settings().database})")
             with timed("database ready"):
                 result = _sync_database("local")
             console.print(f"      {result['contracts']} contracts recorded")
 
             api = _port_or_free(api_port, get_settings().api_port, host)
-            step(5, total, f"services: API on {host}:{api}")
+            step(6, total, f"services: API on {host}:{api}")
             log_dir = data / "logs"
             api_log = (log_dir / "api.log").open("ab")
             api_proc = spawn(
@@ -643,7 +666,7 @@ def test(
     contract tests again on Anvil. Extra arguments go to pytest."""
     root = project_root()
     bin_dir = Path(sys.executable).parent
-    phases: list[tuple[str, list[str]]] = []
+    phases: list[tuple[str, list[str]]] = [("compile contracts", [str(bin_dir / "ape"), "compile"])]
     if lint:
         phases.append(("ruff", [str(bin_dir / "ruff"), "check", "."]))
         phases.append(("mypy", [str(bin_dir / "mypy")]))
@@ -686,7 +709,15 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    """Entry point. Kernel errors from any command group (services' too) print as one line."""
+    try:
+        app()
+    except TigerexError as err:
+        console.print(f"[red]error\\[{err.code}][/red]: {escape(err.message)}", soft_wrap=True)
+        raise SystemExit(1) from None
+
+
+_register_service_commands()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ class TigerexError(Exception):
     """Root of every error the kernel raises on purpose."""
 
     code: str = "tigerex_error"
+    #: HTTP status when the error reaches an API client.
+    http_status: int = 400
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -39,6 +41,7 @@ class ChainUnreachable(TigerexError):
     """The JSON-RPC endpoint does not answer."""
 
     code = "chain_unreachable"
+    http_status = 503
 
 
 class ChainIdMismatch(TigerexError):
@@ -58,6 +61,7 @@ class DeploymentNotFound(TigerexError):
     """No deployments file, or no entry for a contract, for this network."""
 
     code = "deployment_not_found"
+    http_status = 404
 
 
 class DeploymentCodeMissing(TigerexError):

@@ -58,10 +58,6 @@ def stop(proc: subprocess.Popen[bytes], *, timeout: float = 10.0) -> int:
     return proc.returncode
 
 
-def python_executable() -> str:
-    return sys.executable
-
-
 def child_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(overrides)

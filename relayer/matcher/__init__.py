@@ -36,6 +36,7 @@ from relayer.matcher.enums import (
 )
 from relayer.matcher.errors import (
     DuplicateOrderId,
+    EngineBusy,
     InvalidNotional,
     InvalidPrice,
     InvalidQuantity,
@@ -57,6 +58,7 @@ __all__ = [
     "CommandType",
     "DuplicateOrderId",
     "Engine",
+    "EngineBusy",
     "Event",
     "EventType",
     "Flag",

@@ -66,6 +66,10 @@ class MarketConfigError(MatcherError):
     """add_market was refused (duplicate id or invalid rules)."""
 
 
+class EngineBusy(MatcherError):
+    """The engine is running a batch (GIL released) in another thread; one thread per engine."""
+
+
 class InvariantViolation(MatcherError):
     """validate() found a broken book invariant (a bug, never a user error)."""
 
@@ -103,8 +107,10 @@ def error_for(code: int, order_id: int = 0, market: int = 0, detail: str = "") -
 
     Returns:
         An instance of the most specific subclass of :class:`OrderRejected` (or
-        :class:`MarketConfigError`) for the code.
+        :class:`MarketConfigError`) for the code; :class:`EngineBusy` for a negative code.
     """
+    if code < 0:
+        return EngineBusy(detail or "engine busy", order_id=order_id, market=market)
     reason = Reason(code)
     cls = _BY_CODE.get(reason, OrderRejected)
     return cls(detail or reason.name.lower(), code=reason, order_id=order_id, market=market)

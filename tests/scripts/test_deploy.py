@@ -15,7 +15,16 @@ from tigerex.errors import DeploymentCodeMissing, TigerexError
 from tigerex.node import AnvilNode, free_port
 from tigerex.paths import project_root
 
-SUITE = {"TUSD": "TigerUSD", "tWETH": "TestToken", "tUSDC": "TestToken"}
+SUITE = {
+    "TUSD": "TigerUSD",
+    "tWETH": "TestToken",
+    "tUSDC": "TestToken",
+    "WETH": "WrappedEther",
+    "Exchange": "Exchange",
+    "KYCRegistry": "KYCRegistry",
+    "Escrow": "Escrow",
+    "MultisigFactory": "MultisigFactory",
+}
 
 
 def _tigerex(*args, env=None, timeout=180):
@@ -47,7 +56,7 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
         receipt = w3.eth.get_transaction_receipt(entry["tx_hash"])
         assert receipt.contractAddress == entry["address"]
         assert receipt.blockNumber == entry["block_number"]
-        assert entry["artifact"]["source_id"].startswith("contracts/tokens/")
+        assert entry["artifact"]["source_id"].startswith("contracts/")
     registry = ContractRegistry(w3, DeploymentsFile.load(path))
     registry.verify()
     tusd = registry.contract("TUSD")
@@ -56,6 +65,16 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
     assert tusd.functions.hasRole(tusd.functions.MINTER_ROLE().call(), data["deployer"]).call()
     weth = registry.contract("tWETH")
     assert weth.functions.balanceOf(dev_accounts()[9].address).call() == 1_000 * 10**18
+    # The exchange: the deployer operates locally, and market 1 is tWETH/tUSDC.
+    exchange = registry.contract("Exchange")
+    operator_role = exchange.functions.OPERATOR_ROLE().call()
+    assert exchange.functions.hasRole(operator_role, data["deployer"]).call()
+    assert exchange.functions.weth().call() == data["contracts"]["WETH"]["address"]
+    market = exchange.functions.market(1).call()
+    assert list(market[:2]) == [
+        c["address"] for n, c in data["contracts"].items() if n in ("tWETH", "tUSDC")
+    ]
+    assert list(market[2:8]) == [10**15, 10, 1, 10, 20, True]
 
 
 def test_redeploy_is_idempotent_and_force_redeploys(fresh_anvil, tmp_path):
@@ -155,9 +174,10 @@ def test_deploy_with_a_key_from_the_environment(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         data = json.loads((tmp_path / "chain-999.json").read_text())
         assert data["deployer"] == operator.address
-        # Test tokens are for local dev chains only; TUSD is deployed everywhere.
-        assert set(data["contracts"]) == {"TUSD"}
+        # Test tokens are for local dev chains only; the rest is deployed everywhere.
+        assert set(data["contracts"]) == set(SUITE) - {"tWETH", "tUSDC"}
         assert "set TIGEREX_TUSD_MINTER" in result.stdout
+        assert "set TIGEREX_OPERATOR_ADDRESS" in result.stdout
 
 
 def test_unreachable_rpc_is_one_line(tmp_path):

@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
 from tigerex.api import create_app
-from tigerex.db import migrate
+from tigerex.db import head_revision, migrate
 from tigerex.node import free_port
 from tigerex.settings import Settings
 
@@ -31,7 +31,7 @@ def test_health_reports_chain_contracts_and_database(anvil, deployed_suite, tmp_
         n: c.address for n, c in deployed_suite.deployments.contracts.items()
     }
     assert all(c["has_code"] for c in body["contracts"].values())
-    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": "0002_indexer"}
+    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": head_revision()}
 
 
 def test_health_is_degraded_with_a_code_when_the_chain_is_down(deployed_suite, tmp_path):

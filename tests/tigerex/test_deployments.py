@@ -9,7 +9,8 @@ from tigerex.node import AnvilNode
 
 
 def test_registry_gives_address_abi_and_bound_contract(deployed_suite):
-    assert deployed_suite.names() == ["TUSD", "tUSDC", "tWETH"]
+    assert deployed_suite.names() == sorted(deployed_suite.deployments.contracts)
+    assert {"TUSD", "tUSDC", "tWETH"} <= set(deployed_suite.names())
     usdc = deployed_suite.contract("tUSDC")
     assert usdc.address == deployed_suite.address("tUSDC")
     assert usdc.functions.decimals().call() == 6
@@ -17,8 +18,8 @@ def test_registry_gives_address_abi_and_bound_contract(deployed_suite):
 
 
 def test_unknown_contract_names_what_exists(deployed_suite):
-    with pytest.raises(DeploymentNotFound, match="has: TUSD, tUSDC, tWETH"):
-        deployed_suite.address("Exchange")
+    with pytest.raises(DeploymentNotFound, match=r"has: .*TUSD.*tWETH"):
+        deployed_suite.address("NoSuchContract")
 
 
 def test_missing_deployments_file_says_what_to_run(tmp_path):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
-from tigerex.errors import ToolchainMissing
-from tigerex.paths import ape_data_folder, node_modules
+from tigerex.errors import TigerexError, ToolchainMissing
+from tigerex.paths import ape_data_folder, node_modules, project_root
 
 SOLC_SHIM = Path(__file__).with_name("solc.cjs")
 _NPM_HINT = "run scripts/bootstrap.sh (or `npm install` in the project root)"
@@ -116,3 +117,15 @@ def ensure() -> dict[str, Path]:
         "anvil": register_anvil(),
         "openzeppelin": openzeppelin_view(),
     }
+
+
+def compile_contracts() -> None:
+    """``ape compile``: compiles what changed (a no-op when the build is current), printing Ape's
+    progress lines. Raises TigerexError when the compiler reports errors."""
+    ensure()
+    ape = Path(sys.executable).with_name("ape")
+    if not ape.exists():
+        raise ToolchainMissing("ape is not installed in this environment: run scripts/bootstrap.sh")
+    completed = subprocess.run([str(ape), "compile"], cwd=project_root(), check=False)
+    if completed.returncode != 0:
+        raise TigerexError("contract compilation failed; see the compiler output above")

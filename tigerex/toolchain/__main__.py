@@ -1,4 +1,5 @@
-"""``python -m tigerex.toolchain``: register the compiler shim and Anvil (used by the bootstrap)."""
+"""``python -m tigerex.toolchain``: register the compiler shim, Anvil and the OpenZeppelin view
+(used by the bootstrap)."""
 
 import sys
 
@@ -10,4 +11,6 @@ try:
 except ToolchainMissing as err:
     print(f"error[{err.code}]: {err.message}", file=sys.stderr)
     sys.exit(1)
-print(f"[bootstrap] solc {solc_version()} -> {registered['solc']}; anvil -> {registered['anvil']}; OpenZeppelin view -> {registered['openzeppelin']}")
+print(f"[bootstrap] solc {solc_version()} -> {registered['solc']}")
+print(f"[bootstrap] anvil -> {registered['anvil']}")
+print(f"[bootstrap] OpenZeppelin (Ape dependency view) -> {registered['openzeppelin']}")

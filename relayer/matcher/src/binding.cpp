@@ -25,6 +25,9 @@ namespace {
 // after Python objects can no longer be freed safely.
 PyObject* g_error_factory = nullptr;
 
+// Not an engine reason code: tells the Python factory to build EngineBusy.
+constexpr int kEngineBusy = -1;
+
 [[noreturn]] void raise_error(int code, OrderId order_id, MarketId market, const char* detail) {
     if (g_error_factory == nullptr) throw std::runtime_error(detail);
     nb::object exc = nb::borrow(g_error_factory)(code, order_id, market, detail);
@@ -33,7 +36,8 @@ PyObject* g_error_factory = nullptr;
 }
 
 // The engine plus a guard: a batch runs without the GIL, so another thread could otherwise call
-// into the same engine while it runs.
+// into the same engine while it runs. Every method takes the guard (an uncontended atomic
+// exchange); a call that finds it taken raises EngineBusy instead of racing.
 struct PyEngine {
     Engine core;
     std::atomic<bool> busy{false};
@@ -41,7 +45,7 @@ struct PyEngine {
     struct Guard {
         explicit Guard(PyEngine& e) : engine(e) {
             if (engine.busy.exchange(true))
-                throw std::runtime_error("engine is busy running a batch in another thread");
+                raise_error(kEngineBusy, 0, 0, "engine busy: a batch runs in another thread");
         }
         ~Guard() { engine.busy.store(false); }
         PyEngine& engine;
@@ -68,12 +72,44 @@ struct PyEngine {
     }
 };
 
-Command make_command(CommandType type, MarketId market, OrderId order_id, OwnerId owner) {
+// Python ints are unbounded. Values outside the command's 64-bit (or 32-bit market) fields are
+// turned into the engine's own rejection codes, so every invalid input raises a MatcherError;
+// non-integers stay a TypeError.
+std::int64_t i64_arg(nb::handle h, Reason code) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+    if (overflow != 0) raise_error(static_cast<int>(code), 0, 0, "value outside 64-bit range");
+    return v;
+}
+
+std::uint64_t u64_arg(nb::handle h, Reason code) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+    if (overflow == 0) {
+        if (v < 0) raise_error(static_cast<int>(code), 0, 0, "negative id");
+        return static_cast<std::uint64_t>(v);
+    }
+    if (overflow < 0) raise_error(static_cast<int>(code), 0, 0, "negative id");
+    const unsigned long long u = PyLong_AsUnsignedLongLong(h.ptr());
+    if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        raise_error(static_cast<int>(code), 0, 0, "id outside 64-bit range");
+    }
+    return u;
+}
+
+Command make_command(CommandType type, nb::handle market, nb::handle order_id,
+                     nb::handle owner) {
     Command c{};
     c.type = static_cast<std::uint8_t>(type);
-    c.market = market;
-    c.order_id = order_id;
-    c.owner = owner;
+    const std::uint64_t m = u64_arg(market, Reason::UnknownMarket);
+    if (m > 0xFFFFFFFFull) raise_error(static_cast<int>(Reason::UnknownMarket), 0, 0, "market");
+    c.market = static_cast<MarketId>(m);
+    c.order_id = u64_arg(order_id, Reason::InvalidOrderId);
+    // An owner outside 0..2^64-1 cannot own anything: treat it like an unknown order's owner.
+    c.owner = u64_arg(owner, Reason::NotOwner);
     return c;
 }
 
@@ -171,19 +207,19 @@ NB_MODULE(_engine, m) {
             nb::arg("max_qty"), nb::arg("min_notional") = 0)
         .def(
             "place_limit",
-            [](PyEngine& self, MarketId market, OrderId order_id, OwnerId owner, int side,
-               Price price, Quantity qty, int tif, bool post_only, int stp, Quantity visible,
-               OrderId link) {
+            [](PyEngine& self, nb::handle market, nb::handle order_id, nb::handle owner, int side,
+               nb::handle price, nb::handle qty, int tif, bool post_only, int stp,
+               nb::handle visible, nb::handle link) {
                 Command c = make_command(CommandType::Place, market, order_id, owner);
                 c.side = static_cast<std::uint8_t>(side);
                 c.order_type = static_cast<std::uint8_t>(OrderType::Limit);
                 c.tif = static_cast<std::uint8_t>(tif);
                 c.stp = static_cast<std::uint8_t>(stp);
                 c.flags = post_only ? flags::PostOnly : 0;
-                c.price = price;
-                c.qty = qty;
-                c.visible = visible;
-                c.link = link;
+                c.price = i64_arg(price, Reason::InvalidPrice);
+                c.qty = i64_arg(qty, Reason::InvalidQuantity);
+                c.visible = i64_arg(visible, Reason::InvalidIceberg);
+                c.link = u64_arg(link, Reason::InvalidLink);
                 return self.run(c);
             },
             nb::arg("market"), nb::arg("order_id"), nb::arg("owner"), nb::arg("side"),
@@ -191,17 +227,17 @@ NB_MODULE(_engine, m) {
             nb::arg("stp") = 0, nb::arg("visible") = 0, nb::arg("link") = 0)
         .def(
             "place_market",
-            [](PyEngine& self, MarketId market, OrderId order_id, OwnerId owner, int side,
-               Quantity qty, Price worst_price, bool quote_qty, int stp, OrderId link) {
+            [](PyEngine& self, nb::handle market, nb::handle order_id, nb::handle owner, int side,
+               nb::handle qty, nb::handle worst_price, bool quote_qty, int stp, nb::handle link) {
                 Command c = make_command(CommandType::Place, market, order_id, owner);
                 c.side = static_cast<std::uint8_t>(side);
                 c.order_type = static_cast<std::uint8_t>(OrderType::Market);
                 c.tif = static_cast<std::uint8_t>(TimeInForce::IOC);
                 c.stp = static_cast<std::uint8_t>(stp);
                 c.flags = quote_qty ? flags::QuoteQuantity : 0;
-                c.price = worst_price;
-                c.qty = qty;
-                c.link = link;
+                c.price = i64_arg(worst_price, Reason::InvalidPrice);
+                c.qty = i64_arg(qty, Reason::InvalidQuantity);
+                c.link = u64_arg(link, Reason::InvalidLink);
                 return self.run(c);
             },
             nb::arg("market"), nb::arg("order_id"), nb::arg("owner"), nb::arg("side"),
@@ -209,19 +245,19 @@ NB_MODULE(_engine, m) {
             nb::arg("stp") = 0, nb::arg("link") = 0)
         .def(
             "place_stop",
-            [](PyEngine& self, MarketId market, OrderId order_id, OwnerId owner, int side,
-               int order_type, Quantity qty, Price stop_price, Price price, int tif, int stp,
-               bool trail_bps, OrderId link) {
+            [](PyEngine& self, nb::handle market, nb::handle order_id, nb::handle owner, int side,
+               int order_type, nb::handle qty, nb::handle stop_price, nb::handle price, int tif,
+               int stp, bool trail_bps, nb::handle link) {
                 Command c = make_command(CommandType::Place, market, order_id, owner);
                 c.side = static_cast<std::uint8_t>(side);
                 c.order_type = static_cast<std::uint8_t>(order_type);
                 c.tif = static_cast<std::uint8_t>(tif);
                 c.stp = static_cast<std::uint8_t>(stp);
                 c.flags = trail_bps ? flags::TrailBps : 0;
-                c.price = price;
-                c.qty = qty;
-                c.stop_price = stop_price;
-                c.link = link;
+                c.price = i64_arg(price, Reason::InvalidPrice);
+                c.qty = i64_arg(qty, Reason::InvalidQuantity);
+                c.stop_price = i64_arg(stop_price, Reason::InvalidStopPrice);
+                c.link = u64_arg(link, Reason::InvalidLink);
                 return self.run(c);
             },
             nb::arg("market"), nb::arg("order_id"), nb::arg("owner"), nb::arg("side"),
@@ -230,26 +266,29 @@ NB_MODULE(_engine, m) {
             nb::arg("link") = 0)
         .def(
             "cancel",
-            [](PyEngine& self, MarketId market, OrderId order_id, OwnerId owner) {
+            [](PyEngine& self, nb::handle market, nb::handle order_id, nb::handle owner) {
                 return self.run(make_command(CommandType::Cancel, market, order_id, owner));
             },
             nb::arg("market"), nb::arg("order_id"), nb::arg("owner"))
         .def(
             "amend",
-            [](PyEngine& self, MarketId market, OrderId order_id, OwnerId owner, Price price,
-               Quantity qty) {
+            [](PyEngine& self, nb::handle market, nb::handle order_id, nb::handle owner,
+               nb::handle price, nb::handle qty) {
                 Command c = make_command(CommandType::Amend, market, order_id, owner);
-                c.price = price;
-                c.qty = qty;
+                c.price = i64_arg(price, Reason::InvalidPrice);
+                c.qty = i64_arg(qty, Reason::InvalidQuantity);
                 return self.run(c);
             },
             nb::arg("market"), nb::arg("order_id"), nb::arg("owner"), nb::arg("price") = 0,
             nb::arg("qty") = 0)
         .def(
             "mass_cancel",
-            [](PyEngine& self, OwnerId owner, std::optional<MarketId> market) {
-                Command c = make_command(CommandType::MassCancel, market.value_or(0), 0, owner);
-                c.flags = market ? 0 : flags::AllMarkets;
+            [](PyEngine& self, nb::handle owner, nb::handle market) {
+                const bool all = market.is_none();
+                Command c = make_command(CommandType::MassCancel,
+                                         all ? nb::handle(nb::int_(0)) : market, nb::int_(0),
+                                         owner);
+                c.flags = all ? flags::AllMarkets : 0;
                 return self.run(c);
             },
             nb::arg("owner"), nb::arg("market") = nb::none())
@@ -290,6 +329,7 @@ NB_MODULE(_engine, m) {
         .def(
             "best_bid",
             [](PyEngine& self, MarketId market) {
+                PyEngine::Guard guard(self);
                 self.require_market(market);
                 return self.core.best_bid(market);
             },
@@ -297,6 +337,7 @@ NB_MODULE(_engine, m) {
         .def(
             "best_ask",
             [](PyEngine& self, MarketId market) {
+                PyEngine::Guard guard(self);
                 self.require_market(market);
                 return self.core.best_ask(market);
             },
@@ -304,6 +345,7 @@ NB_MODULE(_engine, m) {
         .def(
             "depth",
             [](PyEngine& self, MarketId market, int side, std::size_t levels) {
+                PyEngine::Guard guard(self);
                 self.require_market(market);
                 if (side != 0 && side != 1)
                     raise_error(static_cast<int>(Reason::InvalidSide), 0, market, "bad side");
@@ -311,11 +353,16 @@ NB_MODULE(_engine, m) {
             },
             nb::arg("market"), nb::arg("side"), nb::arg("levels") = 10)
         .def(
-            "order", [](PyEngine& self, OrderId order_id) { return self.core.order(order_id); },
+            "order",
+            [](PyEngine& self, OrderId order_id) {
+                PyEngine::Guard guard(self);
+                return self.core.order(order_id);
+            },
             nb::arg("order_id"))
         .def(
             "open_orders",
             [](PyEngine& self, MarketId market, OwnerId owner) {
+                PyEngine::Guard guard(self);
                 self.require_market(market);
                 return self.core.open_orders(market, owner);
             },
@@ -323,15 +370,29 @@ NB_MODULE(_engine, m) {
         .def(
             "last_price",
             [](PyEngine& self, MarketId market) {
+                PyEngine::Guard guard(self);
                 self.require_market(market);
                 return self.core.last_price(market);
             },
             nb::arg("market"))
-        .def("markets", [](PyEngine& self) { return self.core.markets(); })
-        .def("state_hash", [](PyEngine& self) { return self.core.state_hash(); })
-        .def("_validate", [](PyEngine& self) { return self.core.validate(); })
+        .def("markets",
+             [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
+                 return self.core.markets();
+             })
+        .def("state_hash",
+             [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
+                 return self.core.state_hash();
+             })
+        .def("_validate",
+             [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
+                 return self.core.validate();
+             })
         .def("snapshot",
              [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
                  const auto bytes = self.core.snapshot();
                  return nb::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
              })
@@ -346,9 +407,21 @@ NB_MODULE(_engine, m) {
                 return std::string();
             },
             nb::arg("data"))
-        .def("memory_usage", [](PyEngine& self) { return self.core.memory_usage(); })
-        .def("resting_orders", [](PyEngine& self) { return self.core.resting_orders(); })
+        .def("memory_usage",
+             [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
+                 return self.core.memory_usage();
+             })
+        .def("resting_orders",
+             [](PyEngine& self) {
+                 PyEngine::Guard guard(self);
+                 return self.core.resting_orders();
+             })
         .def(
-            "reserve", [](PyEngine& self, std::size_t n) { self.core.reserve(n); },
+            "reserve",
+            [](PyEngine& self, std::size_t n) {
+                PyEngine::Guard guard(self);
+                self.core.reserve(n);
+            },
             nb::arg("orders"));
 }

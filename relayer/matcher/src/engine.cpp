@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <unordered_map>
 #include <utility>
 
 namespace tigerex::matcher {
@@ -12,17 +14,6 @@ namespace {
 
 using i128 = __int128;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
-
-// Murmur3 finalizer: caller-assigned ids are often sequential, which would cluster badly in a
-// linear-probing table without mixing.
-inline std::uint64_t mix_id(std::uint64_t k) noexcept {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
 
 inline int side_index(Side s) noexcept { return static_cast<int>(s); }
 inline Side opposite(Side s) noexcept { return s == Side::Buy ? Side::Sell : Side::Buy; }
@@ -37,10 +28,10 @@ inline bool is_stop_type(OrderType t) noexcept {
     return t != OrderType::Limit && t != OrderType::Market;
 }
 
+// One resting order: 64 bytes, one cache line. Price and market live in the order's Level.
 struct OrderNode {
     OrderId id;
     OwnerId owner;
-    Price price;
     Quantity visible;
     Quantity hidden;   // iceberg reserve
     Quantity display;  // iceberg display size, 0 for a plain order
@@ -48,11 +39,11 @@ struct OrderNode {
     std::uint32_t prev;
     std::uint32_t next;  // also the free-list link while the node is unused
     std::uint32_t level;
-    MarketId market;
     std::uint8_t side;
     std::uint8_t stp;
     std::uint8_t flags;
 };
+static_assert(sizeof(OrderNode) == 64);
 
 struct Level {
     Price price;
@@ -60,6 +51,7 @@ struct Level {
     std::uint32_t head;
     std::uint32_t tail;  // also the free-list link while the level is unused
     std::uint32_t count;
+    MarketId market;
 };
 
 struct StopOrder {
@@ -154,19 +146,9 @@ private:
 
 IdIndex::IdIndex() { rehash(1024); }
 
-std::uint32_t IdIndex::find(OrderId key) const noexcept {
-    std::size_t i = mix_id(key) & mask_;
-    while (true) {
-        const OrderId k = keys_[i];
-        if (k == key) return values_[i];
-        if (k == 0) return kNil;
-        i = (i + 1) & mask_;
-    }
-}
-
 void IdIndex::insert(OrderId key, std::uint32_t value) {
     if ((size_ + 1) * 2 > keys_.size()) rehash(keys_.size() * 2);
-    std::size_t i = mix_id(key) & mask_;
+    std::size_t i = slot(key);
     while (keys_[i] != 0) i = (i + 1) & mask_;
     keys_[i] = key;
     values_[i] = value;
@@ -174,13 +156,13 @@ void IdIndex::insert(OrderId key, std::uint32_t value) {
 }
 
 void IdIndex::assign(OrderId key, std::uint32_t value) noexcept {
-    std::size_t i = mix_id(key) & mask_;
+    std::size_t i = slot(key);
     while (keys_[i] != key) i = (i + 1) & mask_;
     values_[i] = value;
 }
 
 void IdIndex::erase(OrderId key) noexcept {
-    std::size_t i = mix_id(key) & mask_;
+    std::size_t i = slot(key);
     while (true) {
         if (keys_[i] == 0) return;
         if (keys_[i] == key) break;
@@ -192,7 +174,7 @@ void IdIndex::erase(OrderId key) noexcept {
         j = (j + 1) & mask_;
         const OrderId k = keys_[j];
         if (k == 0) break;
-        const std::size_t home = mix_id(k) & mask_;
+        const std::size_t home = slot(k);
         const bool stays = (j > i) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             keys_[i] = k;
@@ -201,6 +183,7 @@ void IdIndex::erase(OrderId key) noexcept {
         }
     }
     keys_[i] = 0;
+    values_[i] = kNil;  // an empty slot maps to kNil, so find(0) is always "absent"
     --size_;
 }
 
@@ -220,9 +203,11 @@ void IdIndex::rehash(std::size_t capacity) {
     old_keys.swap(keys_);
     old_values.swap(values_);
     mask_ = capacity - 1;
+    shift_ = 64;
+    for (std::size_t c = capacity; c > 1; c >>= 1) --shift_;
     for (std::size_t s = 0; s < old_keys.size(); ++s) {
         if (old_keys[s] == 0) continue;
-        std::size_t i = mix_id(old_keys[s]) & mask_;
+        std::size_t i = slot(old_keys[s]);
         while (keys_[i] != 0) i = (i + 1) & mask_;
         keys_[i] = old_keys[s];
         values_[i] = old_values[s];
@@ -275,10 +260,22 @@ struct Engine::Impl {
         if (event_count == event_storage.size()) [[unlikely]]
             event_storage.resize(event_storage.size() * 2);
         Event& e = event_storage[event_count++];
-        e = Event{};
+        // Field by field: `e = Event{}` compiles to `rep stos`, which costs more than the stores.
         e.type = static_cast<std::uint8_t>(type);
+        e.side = 0;
+        e.reason = 0;
         e.market = market;
+        e.order_id = 0;
+        e.maker_id = 0;
+        e.owner = 0;
+        e.maker_owner = 0;
+        e.price = 0;
+        e.qty = 0;
+        e.remaining = 0;
+        e.maker_remaining = 0;
+        e.seq = 0;
         e.command = command_index;
+        e.reserved = 0;
         return e;
     }
     void emit_order_event(EventType type, MarketId market, OrderId id, OwnerId owner, Side side,
@@ -309,6 +306,9 @@ struct Engine::Impl {
         e.reason = static_cast<std::uint16_t>(reason);
         return reason;
     }
+
+    Price price_of(const OrderNode& n) const { return levels[n.level].price; }
+    MarketId market_of(const OrderNode& n) const { return levels[n.level].market; }
 
     // ----- pools -----
     std::uint32_t alloc_node() {
@@ -372,6 +372,7 @@ struct Engine::Impl {
         lv.total = 0;
         lv.head = lv.tail = kNil;
         lv.count = 0;
+        lv.market = m.config.id;
         bs.keys.insert(bs.keys.begin() + static_cast<std::ptrdiff_t>(pos), key);
         bs.levels.insert(bs.levels.begin() + static_cast<std::ptrdiff_t>(pos), li);
         return li;
@@ -472,10 +473,11 @@ struct Engine::Impl {
         OrderId partner = 0;
         if (ni != kNil) {
             OrderNode& n = nodes[ni];
-            if (n.market != m.config.id) return false;
+            if (market_of(n) != m.config.id) return false;
             partner = n.link;
             emit_order_event(EventType::Cancelled, m.config.id, n.id, n.owner,
-                             static_cast<Side>(n.side), n.price, 0, n.visible + n.hidden, reason);
+                             static_cast<Side>(n.side), price_of(n), 0, n.visible + n.hidden,
+                             reason);
             remove_resting(m, ni);
         } else {
             auto it = std::find_if(m.stops.begin(), m.stops.end(),
@@ -599,12 +601,10 @@ struct Engine::Impl {
         OrderNode& n = nodes[ni];
         n.id = t.id;
         n.owner = t.owner;
-        n.price = t.price;
         n.visible = t.display > 0 ? std::min(t.display, t.remaining) : t.remaining;
         n.hidden = t.remaining - n.visible;
         n.display = t.display;
         n.link = t.link;
-        n.market = m.config.id;
         n.side = static_cast<std::uint8_t>(t.side);
         n.stp = static_cast<std::uint8_t>(t.stp);
         n.flags = t.flags & flags::PostOnly;
@@ -657,10 +657,10 @@ struct Engine::Impl {
                 if (triggers(s, last)) scratch_fired.emplace_back(s.id, last);
             }
             if (scratch_fired.empty()) break;
-            // Copy: executing a fired stop can append to scratch_fired via nested calls? No -
-            // run_triggers is not re-entered, but cancel_live may erase from m.stops.
-            const std::vector<std::pair<OrderId, Price>> fired = scratch_fired;
-            for (const auto& [id, price] : fired) {
+            // Fired ids are looked up again one by one: executing one stop may cancel another
+            // (its OCO partner), which erases it from m.stops. run_triggers is never re-entered,
+            // so scratch_fired itself stays untouched while we walk it.
+            for (const auto& [id, price] : scratch_fired) {
                 auto it = std::find_if(m.stops.begin(), m.stops.end(),
                                        [id = id](const StopOrder& s) { return s.id == id; });
                 if (it == m.stops.end()) continue;  // cancelled as an OCO partner meanwhile
@@ -670,7 +670,7 @@ struct Engine::Impl {
                 emit_order_event(EventType::Triggered, m.config.id, s.id, s.owner, s.side, price,
                                  s.qty, s.qty, Reason::Ok);
                 cancel_partner(m, s.link);
-                Taker t{};
+                Taker t;  // every field is assigned below (no zero-fill on the hot path)
                 t.id = s.id;
                 t.owner = s.owner;
                 t.side = s.side;
@@ -683,6 +683,7 @@ struct Engine::Impl {
                 t.flags = 0;
                 t.display = 0;
                 t.link = 0;
+                t.link_established = false;
                 run_taker(m, t);
             }
             // A fired stop that traded set m.traded again; loop to re-evaluate.
@@ -775,7 +776,7 @@ struct Engine::Impl {
         } else if (c.stop_price != 0) {
             return reject(c, Reason::InvalidStopPrice);
         }
-        StopOrder stop{};
+        StopOrder stop;  // filled only for stop types
         if (is_stop_type(type)) {
             stop.id = c.order_id;
             stop.owner = c.owner;
@@ -798,7 +799,7 @@ struct Engine::Impl {
             const std::uint32_t pi = index.find(c.link);
             if (pi != kNil) {
                 const OrderNode& p = nodes[pi];
-                if (p.market != c.market || p.owner != c.owner ||
+                if (market_of(p) != c.market || p.owner != c.owner ||
                     p.side != c.side || p.link != 0)
                     return reject(c, Reason::InvalidLink);
             } else {
@@ -819,7 +820,7 @@ struct Engine::Impl {
             if (c.link != 0) set_link(m, c.link, c.order_id);
             return Reason::Ok;
         }
-        Taker t{};
+        Taker t;  // every field is assigned below (no zero-fill on the hot path)
         t.id = c.order_id;
         t.owner = c.owner;
         t.side = side;
@@ -832,6 +833,7 @@ struct Engine::Impl {
         t.flags = c.flags;
         t.display = c.visible;
         t.link = c.link;
+        t.link_established = false;
         run_taker(m, t);
         run_triggers(m);
         return Reason::Ok;
@@ -853,7 +855,7 @@ struct Engine::Impl {
         Market& m = *mp;
         const std::uint32_t ni = index.find(c.order_id);
         OwnerId owner;
-        if (ni != kNil && nodes[ni].market == c.market) {
+        if (ni != kNil && market_of(nodes[ni]) == c.market) {
             owner = nodes[ni].owner;
         } else if (const StopOrder* s = (ni == kNil ? find_stop(m, c.order_id) : nullptr)) {
             owner = s->owner;
@@ -871,7 +873,7 @@ struct Engine::Impl {
         Market& m = *mp;
         const MarketConfig& cfg = m.config;
         const std::uint32_t ni = index.find(c.order_id);
-        if (ni == kNil || nodes[ni].market != c.market) {
+        if (ni == kNil || market_of(nodes[ni]) != c.market) {
             if (ni == kNil && find_stop(m, c.order_id) != nullptr)
                 return reject(c, Reason::NotAmendable);
             return reject(c, Reason::UnknownOrder);
@@ -879,7 +881,8 @@ struct Engine::Impl {
         OrderNode& n = nodes[ni];
         if (n.owner != c.owner) return reject(c, Reason::NotOwner);
         const Quantity current = n.visible + n.hidden;
-        Price new_price = n.price;
+        const Price old_price = price_of(n);
+        Price new_price = old_price;
         Quantity new_qty = current;
         if (c.price != 0) {
             if (c.price < 0) return reject(c, Reason::InvalidPrice);
@@ -900,7 +903,7 @@ struct Engine::Impl {
 
         emit_order_event(EventType::Amended, c.market, n.id, n.owner, side, new_price, new_qty,
                          new_qty, Reason::Ok);
-        if (new_price == n.price && new_qty <= current) {
+        if (new_price == old_price && new_qty <= current) {
             // Priority kept: shrink in place, reserve first.
             const Quantity new_visible = std::min(n.visible, new_qty);
             const Quantity delta = new_visible - n.visible;
@@ -924,7 +927,6 @@ struct Engine::Impl {
             if (old_lv.count == 0) level_emptied(m, side, old_level);
             const std::uint32_t li = get_or_create_level(m, side, new_price);
             OrderNode& moved = nodes[ni];
-            moved.price = new_price;
             moved.visible = moved.display > 0 ? std::min(moved.display, new_qty) : new_qty;
             moved.hidden = new_qty - moved.visible;
             append_to_level(li, ni);
@@ -933,7 +935,7 @@ struct Engine::Impl {
             emit_book(m, side, new_price, lv.total);
             return Reason::Ok;
         }
-        Taker t{};
+        Taker t;  // every field is assigned below (no zero-fill on the hot path)
         t.id = n.id;
         t.owner = n.owner;
         t.side = side;
@@ -1080,13 +1082,14 @@ struct Engine::Impl {
                     for (std::uint32_t ni = lv.head; ni != kNil; ni = nodes[ni].next) {
                         const OrderNode& n = nodes[ni];
                         if (n.prev != prev) return where + "broken prev link";
-                        if (n.level != bs.levels[k] || n.price != lv.price ||
-                            n.side != static_cast<std::uint8_t>(s) || n.market != id)
+                        if (n.level != bs.levels[k] || lv.market != id ||
+                            n.side != static_cast<std::uint8_t>(s))
                             return where + "order not where it claims to be";
                         if (n.visible <= 0 || n.hidden < 0) return where + "bad order quantity";
                         if (n.display == 0 ? n.hidden != 0 : n.visible > n.display)
                             return where + "bad iceberg quantities";
-                        if (n.price % m.config.tick_size != 0) return where + "order off tick";
+                        if (lv.price <= 0 || lv.price % m.config.tick_size != 0)
+                            return where + "level price off tick";
                         if (index.find(n.id) != ni) return where + "index does not match book";
                         if (n.link != 0 && !link_ok(m, n.id, n.link, n.owner, n.side))
                             return where + "broken OCO link";
@@ -1133,7 +1136,8 @@ struct Engine::Impl {
         const std::uint32_t pi = index.find(partner);
         if (pi != kNil) {
             const OrderNode& p = nodes[pi];
-            return p.market == m.config.id && p.link == id && p.owner == owner && p.side == side;
+            return market_of(p) == m.config.id && p.link == id && p.owner == owner &&
+                   p.side == side;
         }
         for (const auto& s : m.stops)
             if (s.id == partner)
@@ -1145,12 +1149,12 @@ struct Engine::Impl {
     OrderView view_of(const OrderNode& n) const {
         OrderView v;
         v.order_id = n.id;
-        v.market = n.market;
+        v.market = market_of(n);
         v.owner = n.owner;
         v.side = static_cast<Side>(n.side);
         v.order_type = OrderType::Limit;
         v.resting = true;
-        v.price = n.price;
+        v.price = price_of(n);
         v.remaining = n.visible + n.hidden;
         v.visible = n.visible;
         v.link = n.link;
@@ -1372,6 +1376,7 @@ bool Engine::restore(const std::uint8_t* data, std::size_t size, std::string* er
                 lv.total = 0;
                 lv.head = lv.tail = kNil;
                 lv.count = 0;
+                lv.market = cfg.id;
                 bs.keys.insert(bs.keys.begin(), key);
                 bs.levels.insert(bs.levels.begin(), li);
                 bs.by_price.insert(static_cast<std::uint64_t>(price), li);
@@ -1385,8 +1390,6 @@ bool Engine::restore(const std::uint8_t* data, std::size_t size, std::string* er
                         return fail("truncated snapshot");
                     if (n.id == 0 || im.is_live(n.id)) return fail("bad or duplicate order id");
                     if (stp > 3 || fl > 0xff) return fail("bad order attributes");
-                    n.price = price;
-                    n.market = cfg.id;
                     n.side = static_cast<std::uint8_t>(s);
                     n.stp = static_cast<std::uint8_t>(stp);
                     n.flags = static_cast<std::uint8_t>(fl);

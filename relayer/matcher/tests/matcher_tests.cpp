@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,36 @@ void test_oco_fill_cancels_sibling() {
     CHECK(e.validate().empty());
 }
 
+// Levels emptied below the top are kept and compacted later; the book must look the same as if
+// they had been removed at once.
+void test_many_levels_emptied_and_reused() {
+    Engine e = make_engine();
+    for (OrderId id = 1; id <= 300; ++id)
+        CHECK(e.execute(place(1, id, 1, Side::Buy, 1000 - static_cast<Price>(id), 1)) == Reason::Ok);
+    Command cancel{};
+    cancel.type = static_cast<std::uint8_t>(CommandType::Cancel);
+    cancel.market = 1;
+    cancel.owner = 1;
+    for (OrderId id = 2; id <= 290; ++id) {  // empty levels below the best, then compaction
+        cancel.order_id = id;
+        CHECK(e.execute(cancel) == Reason::Ok);
+        CHECK(e.validate().empty());
+    }
+    CHECK(e.depth(1, Side::Buy, 100).size() == 11);
+    CHECK(e.best_bid(1)->price == 999);
+    for (OrderId id = 2; id <= 100; ++id)  // reuse emptied prices
+        CHECK(e.execute(place(1, 1000 + id, 1, Side::Buy, 1000 - static_cast<Price>(id), 2)) ==
+              Reason::Ok);
+    CHECK(e.validate().empty());
+    CHECK(e.depth(1, Side::Buy, 1000).size() == 110);
+    // Sweep the whole side: pops must cascade through any kept empty levels.
+    CHECK(e.execute(place(1, 5000, 2, Side::Sell, 1, 1000000, OrderType::Limit,
+                          TimeInForce::IOC)) == Reason::Ok);
+    CHECK(e.validate().empty());
+    CHECK(!e.best_bid(1).has_value());
+    CHECK(e.resting_orders() == 0);
+}
+
 // xorshift64*: deterministic stream without <random>'s implementation-defined distributions.
 struct Rng {
     std::uint64_t s;
@@ -246,9 +277,52 @@ void test_random_stream(std::size_t n) {
     CHECK(restored.state_hash() == hash);
 }
 
+// Replays a stream written by tests/relayer/matcher/test_sanitizers.py: a count of markets, six
+// int64 per market (id, tick, lot, min_qty, max_qty, min_notional), then Command records. Every
+// command is followed by validate(); a snapshot round trip runs every 1,000 commands.
+bool replay(const char* path) {
+    std::ifstream f(path, std::ios::binary);
+    std::uint64_t n_markets = 0;
+    f.read(reinterpret_cast<char*>(&n_markets), sizeof n_markets);
+    Engine e;
+    for (std::uint64_t i = 0; i < n_markets && f; ++i) {
+        std::int64_t v[6];
+        f.read(reinterpret_cast<char*>(v), sizeof v);
+        e.add_market(MarketConfig{static_cast<MarketId>(v[0]), v[1], v[2], v[3], v[4], v[5]});
+    }
+    Command c{};
+    std::size_t count = 0;
+    while (f.read(reinterpret_cast<char*>(&c), sizeof c)) {
+        e.clear_events();
+        e.execute(c);
+        const std::string problem = e.validate();
+        if (!problem.empty()) {
+            std::fprintf(stderr, "replay: invariant broken after command %zu: %s\n", count,
+                         problem.c_str());
+            return false;
+        }
+        if (++count % 1000 == 0) {
+            const auto snap = e.snapshot();
+            Engine copy;
+            std::string error;
+            if (!copy.restore(snap.data(), snap.size(), &error) ||
+                copy.state_hash() != e.state_hash()) {
+                std::fprintf(stderr, "replay: snapshot round trip failed: %s\n", error.c_str());
+                return false;
+            }
+        }
+    }
+    std::printf("replayed %zu commands\n", count);
+    return count > 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 2 && std::strcmp(argv[1], "--replay") == 0) {
+        if (!replay(argv[2])) return 1;
+        argc = 1;  // then run the built-in tests as well
+    }
     const std::size_t n = argc > 1 ? static_cast<std::size_t>(std::strtoull(argv[1], nullptr, 10))
                                    : 20000;
     test_price_time_priority();
@@ -256,6 +330,7 @@ int main(int argc, char** argv) {
     test_iceberg_refill_goes_to_back();
     test_stop_triggers_on_last_price();
     test_oco_fill_cancels_sibling();
+    test_many_levels_emptied_and_reused();
     test_random_stream(n);
     if (g_failures != 0) {
         std::fprintf(stderr, "%d check(s) failed\n", g_failures);

@@ -788,6 +788,14 @@ class ReferenceEngine:
                 h = ((h ^ byte) * 0x100000001B3) & MASK64
         return h
 
+    def depth(self, market: int, side: int, levels: int) -> list[tuple[int, int, int]]:
+        """(price, visible quantity, order count) from the best level outwards."""
+        m = self.markets[market]
+        return [
+            (p, sum(o.visible for o in m.book[side][p]), len(m.book[side][p]))
+            for p in m.prices_best_first(side)[:levels]
+        ]
+
     def best(self, market: int, side: int) -> tuple[int, int] | None:
         m = self.markets[market]
         prices = m.prices_best_first(side)

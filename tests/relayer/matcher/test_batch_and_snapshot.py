@@ -86,3 +86,32 @@ def test_restore_replaces_existing_state() -> None:
     b.execute_batch(to_array(make_stream(random.Random(2), 500)))
     b.restore(a.snapshot())
     assert b.state_hash() == a.state_hash()
+
+
+def test_calls_during_a_running_batch_raise_engine_busy() -> None:
+    # A batch releases the GIL; a second thread touching the same engine must get an error,
+    # never a data race.
+    from relayer.matcher import EngineBusy, MatcherError
+
+    commands = to_array(make_stream(random.Random(8), 2000))
+    big = np.concatenate([commands] * 200)  # long enough to overlap with the probes below
+    engine = fresh()
+    done = threading.Event()
+
+    def run() -> None:
+        engine.execute_batch(big)
+        done.set()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    saw_busy = False
+    while not done.is_set():
+        try:
+            engine.state_hash()
+        except EngineBusy as exc:
+            assert isinstance(exc, MatcherError)
+            saw_busy = True
+            break
+    worker.join()
+    assert saw_busy
+    engine.validate()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relayer.matcher import Engine
+from relayer.matcher import Engine, Side
 from tests.relayer.matcher.reference import ReferenceEngine, events_of
 from tests.relayer.matcher.streams import make_stream, setup_markets, to_array
 
@@ -33,6 +33,7 @@ def run_differential(
         engine.validate()
         if i % hash_every == 0 or i == len(commands) - 1:
             assert engine.state_hash() == ref.state_hash(), f"state differs after command {i}"
+            assert_same_queries(engine, ref)
         if snapshot_at is not None and i == snapshot_at:
             # Continue on a restored copy: it must behave exactly like the original.
             restored = Engine.from_snapshot(engine.snapshot())
@@ -41,14 +42,37 @@ def run_differential(
     return engine
 
 
+def assert_same_queries(engine: Engine, ref: ReferenceEngine) -> None:
+    """The read side agrees too: depth, last price, order lookups."""
+    for market in ref.markets:
+        for side in (Side.BUY, Side.SELL):
+            native = [(lv.price, lv.quantity, lv.orders) for lv in engine.depth(market, side, 50)]
+            assert native == ref.depth(market, side, 50)
+        last = ref.markets[market].last_price
+        assert engine.last_price(market) == (last or None)
+    for order_id, (m, o) in ref.resting.items():
+        info = engine.order(order_id)
+        assert info is not None and info.resting
+        assert (info.market, info.owner, info.side, info.price) == (m.id, o.owner, o.side, o.price)
+        assert (info.remaining, info.visible, info.link) == (
+            o.visible + o.hidden,
+            o.visible,
+            o.link,
+        )
+
+
 @settings(
     max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(rng=st.randoms(use_true_random=False), n=st.integers(min_value=1, max_value=300))
-def test_random_streams_match_reference(rng: random.Random, n: int) -> None:
-    commands = make_stream(rng, n)
+@given(
+    rng=st.randoms(use_true_random=False),
+    n=st.integers(min_value=1, max_value=300),
+    deep=st.booleans(),
+)
+def test_random_streams_match_reference(rng: random.Random, n: int, deep: bool) -> None:
+    commands = make_stream(rng, n, deep=deep)
     run_differential(commands, snapshot_at=n // 2)
 
 

@@ -453,3 +453,52 @@ def test_same_commands_give_the_same_hash() -> None:
     a.validate()
     b.place_limit(M, 4, 3, BUY, 98, 1)
     assert a.state_hash() != b.state_hash()
+
+
+# ---------------------------------------------------------------------------- edge rules
+
+
+def test_fok_is_killed_when_a_reachable_level_holds_its_own_order(engine: Engine) -> None:
+    engine.place_limit(M, 1, 7, SELL, 100, 5)  # same owner as the taker
+    engine.place_limit(M, 2, 8, SELL, 100, 5)
+    before = engine.state_hash()
+    events = engine.place_limit(
+        M, 3, 7, BUY, 100, 5, tif=TimeInForce.FOK, stp=SelfTradePrevention.CANCEL_TAKER
+    )
+    assert kinds(events) == [EventType.ACCEPTED, EventType.EXPIRED]
+    assert engine.state_hash() == before
+
+
+def test_fok_does_not_count_oco_linked_liquidity(engine: Engine) -> None:
+    # Filling a linked maker cancels its partner, so linked size cannot be promised to a FOK.
+    engine.place_limit(M, 1, 7, SELL, 100, 5)
+    engine.place_limit(M, 2, 7, SELL, 101, 5, link=1)  # 1 and 2 are now a pair
+    engine.place_limit(M, 5, 9, SELL, 101, 5)  # the only unlinked liquidity
+    events = engine.place_limit(M, 3, 8, BUY, 101, 6, tif=TimeInForce.FOK)
+    assert events[-1].type == EventType.EXPIRED and events[-1].reason == Reason.FOK_UNFILLABLE
+    events = engine.place_limit(M, 4, 8, BUY, 101, 5, tif=TimeInForce.FOK)
+    assert fills(events) == [(1, 100, 5)]  # price priority still applies
+    assert engine.order(2) is None  # the partner of the filled leg went with it
+
+
+def test_amended_oco_leg_cancelled_by_self_trade_takes_its_partner(engine: Engine) -> None:
+    engine.place_limit(M, 1, 7, BUY, 90, 5, stp=SelfTradePrevention.CANCEL_TAKER)
+    engine.place_stop(M, 2, 7, BUY, OrderType.STOP_MARKET, 5, stop_price=120, link=1)
+    engine.place_limit(M, 3, 7, SELL, 100, 5)
+    events = engine.amend(M, 1, 7, price=100)  # now crosses its own ask
+    cancelled = [(e.order_id, e.reason) for e in of_type(events, EventType.CANCELLED)]
+    assert cancelled == [(1, Reason.SELF_TRADE), (2, Reason.OCO_SIBLING)]
+
+
+def test_a_triggered_stop_can_trigger_the_next(engine: Engine) -> None:
+    trade(engine, 100, 100)
+    engine.place_limit(M, 10, 5, SELL, 105, 1)
+    engine.place_limit(M, 11, 5, SELL, 110, 1)
+    engine.place_stop(M, 1, 1, BUY, OrderType.STOP_MARKET, 1, stop_price=105)
+    engine.place_stop(M, 2, 2, BUY, OrderType.STOP_MARKET, 1, stop_price=110)
+    engine.place_limit(M, 12, 5, SELL, 104, 1)
+    events = engine.place_limit(M, 13, 6, BUY, 105, 1)  # trades 104: nothing fires
+    assert of_type(events, EventType.TRIGGERED) == []
+    events = engine.place_market(M, 14, 6, BUY, 1)  # trades 105: stop 1 fires, buys at 110
+    assert [e.order_id for e in of_type(events, EventType.TRIGGERED)] == [1, 2]
+    assert engine.last_price(M) == 110

@@ -225,6 +225,42 @@ CASES: list[tuple[str, Call, Reason, type[MatcherError]]] = [
     ),
     ("amend by another owner", lambda e: e.amend(M, 1, 2, qty=10), Reason.NOT_OWNER, NotOwner),
     (
+        "quantity beyond 64 bits",
+        lambda e: e.place_limit(M, 10, 1, BUY, 400, 1 << 64),
+        Reason.INVALID_QUANTITY,
+        InvalidQuantity,
+    ),
+    (
+        "price below -2**63",
+        lambda e: e.place_limit(M, 10, 1, BUY, -(1 << 70), 10),
+        Reason.INVALID_PRICE,
+        InvalidPrice,
+    ),
+    (
+        "negative order id",
+        lambda e: e.place_limit(M, -1, 1, BUY, 400, 10),
+        Reason.INVALID_ORDER_ID,
+        OrderRejected,
+    ),
+    (
+        "order id beyond 64 bits",
+        lambda e: e.cancel(M, 1 << 64, 1),
+        Reason.INVALID_ORDER_ID,
+        OrderRejected,
+    ),
+    (
+        "market id beyond 32 bits",
+        lambda e: e.place_limit(1 << 33, 10, 1, BUY, 400, 10),
+        Reason.UNKNOWN_MARKET,
+        UnknownMarket,
+    ),
+    (
+        "amend quantity beyond 64 bits",
+        lambda e: e.amend(M, 1, 1, qty=1 << 80),
+        Reason.INVALID_QUANTITY,
+        InvalidQuantity,
+    ),
+    (
         "mass cancel unknown market",
         lambda e: e.mass_cancel(1, 9),
         Reason.UNKNOWN_MARKET,
@@ -281,3 +317,18 @@ def test_unreadable_snapshot_is_refused_and_changes_nothing(engine: Engine) -> N
         with pytest.raises(SnapshotError):
             engine.restore(bad)
         assert engine.state_hash() == before
+
+
+def test_order_id_zero_is_never_found_even_after_removals(engine: Engine) -> None:
+    # 0 marks an empty slot in the engine's id table; removals must not leave it "present".
+    for oid in range(100, 140):
+        engine.place_limit(M, oid, 1, BUY, 300, 10)
+    for oid in range(100, 140):
+        engine.cancel(M, oid, 1)
+    before = engine.state_hash()
+    with pytest.raises(UnknownOrder):
+        engine.cancel(M, 0, 1)
+    with pytest.raises(UnknownOrder):
+        engine.amend(M, 0, 1, qty=10)
+    assert engine.order(0) is None
+    assert engine.state_hash() == before

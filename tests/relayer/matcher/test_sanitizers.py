@@ -6,11 +6,15 @@ snapshot/restore round trip half way) plus the behaviour checks in matcher_tests
 
 from __future__ import annotations
 
+import random
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.relayer.matcher.streams import MARKETS, make_stream, to_array
 
 MATCHER_SOURCE = Path(__file__).resolve().parents[3] / "relayer" / "matcher"
 
@@ -49,8 +53,16 @@ def test_cpp_unit_tests_pass_under_asan_and_ubsan(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
+    # The Python stream generator reaches every order type and flag; replay its streams too.
+    stream = tmp_path / "stream.bin"
+    with stream.open("wb") as f:
+        f.write(struct.pack("<Q", len(MARKETS)))
+        for market, tick, lot, min_qty, max_qty, min_notional, _centre in MARKETS:
+            f.write(struct.pack("<6q", market, tick, lot, min_qty, max_qty, min_notional))
+        f.write(to_array(make_stream(random.Random(31), 3000)).tobytes())
+        f.write(to_array(make_stream(random.Random(32), 3000, deep=True)).tobytes())
     result = subprocess.run(
-        [str(build / "matcher_tests"), "20000"],
+        [str(build / "matcher_tests"), "--replay", str(stream)],
         capture_output=True,
         text=True,
         env={
@@ -61,4 +73,5 @@ def test_cpp_unit_tests_pass_under_asan_and_ubsan(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "runtime error" not in result.stderr  # UBSan findings
+    assert "replayed 6000 commands" in result.stdout
     assert "all passed" in result.stdout

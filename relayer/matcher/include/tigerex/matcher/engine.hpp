@@ -6,26 +6,42 @@
  * Nothing here reads a clock, a file or a random source, so the same commands always give the
  * same events and the same state_hash().
  *
- * Matching rules (the Python reference model in tests/relayer/matcher/reference.py implements
- * the same rules independently; docs/ of this header are the contract):
+ * Rules (this comment is the contract; tests/relayer/matcher/reference.py implements the same
+ * rules independently in Python and the differential tests hold the two to identical events):
+ * - Ids: order ids are unique among live orders (resting or pending stop) of the whole engine;
+ *   0 is invalid. A command is validated in a fixed order and the first failing check decides
+ *   the code; a rejected command emits one Rejected event and changes nothing.
  * - Price-time priority. A taker matches the best opposite level first, FIFO inside a level,
  *   at the maker's price. Each fill emits Fill, then the BookDelta of the maker's level.
  * - Iceberg makers show `display` at a time; when the shown part is used up and reserve remains,
- *   the order is refilled with min(display, reserve) and moved to the back of its level.
- * - Self-trade prevention uses the taker's mode when maker and taker owners are equal.
+ *   the order is refilled with min(display, reserve) and moved to the back of its level. Book
+ *   deltas and depth only ever show visible quantity.
+ * - Self-trade prevention uses the taker's mode when maker and taker owners are equal:
+ *   cancel-taker stops the taker, cancel-maker cancels that maker and goes on, cancel-both does
+ *   both.
  * - FOK: killed (Expired/FokUnfillable, nothing changes) unless the liquidity at reachable
  *   levels, not counting OCO-linked orders and (cancel-maker) same-owner orders, covers the
  *   quantity; with cancel-taker / cancel-both it is also killed if any reachable level holds an
  *   order of the same owner. This makes the precheck exact: a FOK never ends half filled.
  * - Remainders: GTC limit orders rest; IOC and market-type orders expire (Expired/Unfilled).
- * - Stops: after a command that traded, pending stops are evaluated against the last trade price
- *   L in placement order (trailing watermarks are updated with L first); all that fire are
- *   executed in that order, then evaluation repeats until nothing fires.
- * - OCO: when one leg of a pair is filled (even partly), triggered, or cancelled for any
- *   reason, the other leg is cancelled (reason OcoSibling) right after that event.
- * - Amend: same price and smaller-or-equal quantity keeps priority; otherwise the order leaves
- *   its level and is placed again (it may trade) at the back.
+ *   Market orders ignore `tif`. A market order by quote buys whole lots while its budget lasts.
+ * - Stops rest outside the book until triggered by the last trade price L: stop buy L >= stop,
+ *   stop sell L <= stop; take-profit buy L <= stop, take-profit sell L >= stop; trailing sell
+ *   L <= peak - d (or L <= peak * (1 - bps / 10^4)), trailing buy L >= trough + d (or
+ *   L >= trough * (1 + bps / 10^4)), peak/trough starting at L when placed (so a trailing stop
+ *   needs a last price). A stop or take-profit whose condition already holds is rejected
+ *   (StopWouldTrigger). After a command that traded, pending stops are evaluated in placement
+ *   order (trailing watermarks are updated with L first); all that fire are executed in that
+ *   order as market / limit takers, then evaluation repeats until nothing fires.
+ * - OCO: `link` pairs a new order with a live, unlinked order of the same market, owner and
+ *   side (the pair forms when the new order rests or pends). When one leg is filled (even
+ *   partly), triggered, or cancelled for any reason, the other leg is cancelled (OcoSibling)
+ *   right after that event.
+ * - Amend: `qty` is the new remaining quantity. Same price and smaller-or-equal quantity keeps
+ *   priority; otherwise the order leaves its level and is placed again (it may trade) at the
+ *   back. Pending stops cannot be amended (NotAmendable).
  * - Mass cancel cancels an owner's live orders in ascending order id (markets ascending).
+ * - BookDelta seq numbers count up by one per delta and per market, from 1.
  *
  * Canonical state (state_hash and snapshot): a sequence of 64-bit words
  *   n_markets, then per market in ascending id:
@@ -42,12 +58,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tigerex/matcher/types.hpp"
@@ -58,14 +72,24 @@ namespace tigerex::matcher {
 inline constexpr std::uint32_t kNil = 0xFFFFFFFFu;
 
 /**
- * @brief Open-addressing (linear probing, backward-shift deletion) map from order id to pool
- * index. Flat arrays keep a lookup to one or two cache lines and never allocate per order.
+ * @brief Open-addressing (linear probing, backward-shift deletion) map from a non-zero 64-bit
+ * key (order id, or price) to a pool index. Flat arrays keep a lookup to one or two cache lines
+ * and never allocate per entry. Fibonacci hashing (one multiply, top bits) spreads sequential
+ * keys evenly, which is what ids and prices mostly are.
  */
 class IdIndex {
 public:
     IdIndex();
-    /// @brief Find an id. @param key order id (non-zero). @return pool index or kNil.
-    [[nodiscard]] std::uint32_t find(OrderId key) const noexcept;
+    /// @brief Find a key. @param key non-zero key. @return pool index or kNil.
+    [[nodiscard]] std::uint32_t find(std::uint64_t key) const noexcept {
+        std::size_t i = slot(key);
+        while (true) {
+            const std::uint64_t k = keys_[i];
+            if (k == key) return values_[i];
+            if (k == 0) return kNil;
+            i = (i + 1) & mask_;
+        }
+    }
     /// @brief Insert an id that is not present. @param key order id @param value pool index.
     void insert(OrderId key, std::uint32_t value);
     /// @brief Update the value of a present id. @param key order id @param value pool index.
@@ -80,10 +104,14 @@ public:
     void reserve(std::size_t n);
 
 private:
+    [[nodiscard]] std::size_t slot(std::uint64_t key) const noexcept {
+        return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
+    }
     void rehash(std::size_t capacity);
     std::vector<OrderId> keys_;
     std::vector<std::uint32_t> values_;
     std::size_t mask_ = 0;
+    unsigned shift_ = 64;
     std::size_t size_ = 0;
 };
 

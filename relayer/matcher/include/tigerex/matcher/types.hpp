@@ -4,8 +4,9 @@
  *
  * Units
  * -----
- * - Price: an integer number of *quote units per lot-unit of base*, i.e. the market's price unit.
- *   Every price must be a positive multiple of the market's tick size.
+ * - Price: an integer in the market's price unit, i.e. quote units per base unit after the
+ *   relayer's per-market scaling, so that price * quantity is a quote amount. Every price must
+ *   be a positive multiple of the market's tick size.
  * - Quantity: an integer number of base units of the market (the relayer maps 18-decimal token
  *   amounts into engine units with a per-market scale, so 64 bits are enough). Every order
  *   quantity must be a positive multiple of the lot size within [min_qty, max_qty].

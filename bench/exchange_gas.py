@@ -1,0 +1,255 @@
+"""Exchange gas benchmark on Anvil: one command, figures to bench/results/exchange_gas.json.
+
+    .venv/bin/python bench/exchange_gas.py           # ~1 minute: fresh Anvil, deploy, measure
+    .venv/bin/python bench/exchange_gas.py --snapshot  # also rewrite bench/gas/exchange.json
+
+Starts its own Anvil (the `@foundry-rs/anvil` binary), deploys the suite with scripts/deploy.py
+and measures receipts' gasUsed (everything included: 21,000 base, calldata, execution):
+
+* the single-fill transaction: `fillOrder` of a fresh maker order by a funded taker;
+* `settle` batches of 1, 2, 4, 8, 16, 32 matches in three shapes:
+  - ``sweep``: one taker order fills N fresh orders of one market maker (a taker sweeping
+    the book; the market maker's account is warm after the first fill);
+  - ``fan_in``: N distinct takers, each with a fresh order, fill one market maker's order;
+  - ``pairs``: N independent pairs of fresh orders of 2N distinct accounts (worst case: every
+    account and order slot cold).
+  Every account already holds both tokens and fees have accrued before (steady state), and
+  every batch starts from the same chain snapshot. A batch whose matches do not all settle is
+  an error. Reported per batch: total gas, average per fill (total / N) and marginal per fill
+  ((total(N) - total(1)) / (N - 1)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eth_account import Account  # noqa: E402
+from eth_account.signers.local import LocalAccount  # noqa: E402
+from eth_utils import keccak  # noqa: E402
+from web3 import Web3  # noqa: E402
+from web3.logs import DISCARD  # noqa: E402
+
+from relayer.orders import Order, sign_order  # noqa: E402
+from tigerex.chain import connect  # noqa: E402
+from tigerex.cli import run_deploy  # noqa: E402
+from tigerex.deployments import ContractRegistry, DeploymentsFile  # noqa: E402
+from tigerex.devchain import dev_accounts  # noqa: E402
+from tigerex.node import AnvilNode, rpc_call  # noqa: E402
+
+BATCHES = (1, 2, 4, 8, 16, 32)
+SHAPES = ("sweep", "fan_in", "pairs")
+PRICE = 300_000
+FAR = 2**40
+GOAL_PER_FILL_AT_16 = 45_000
+GOAL_SINGLE_FILL = 90_000
+ANCHORS = {
+    "1inch Limit Order Protocol v4 fill": 99_228,
+    "0x RFQ fill (range low)": 78_553,
+    "0x RFQ fill (range high)": 111_684,
+    "CoW Protocol per trade, 10-trade settlement": 74_000,
+    "Uniswap v4 swap": 123_144,
+}
+
+
+class Bench:
+    def __init__(self, w3: Web3, registry: ContractRegistry, url: str) -> None:
+        self.w3 = w3
+        self.url = url
+        self.chain_id = w3.eth.chain_id
+        self.exchange = registry.contract("Exchange")
+        self.base = registry.contract("tWETH")
+        self.quote = registry.contract("tUSDC")
+        self.dev = dev_accounts()
+        self.operator = self.dev[0]
+        self.salt = 0
+        self.ops: dict[str, int] = {}
+
+    def send(self, call: Any, account: LocalAccount, value: int = 0) -> Any:
+        tx = call.build_transaction(
+            {
+                "from": account.address,
+                "nonce": self.w3.eth.get_transaction_count(account.address),
+                "value": value,
+                "gas": 15_000_000,
+            }
+        )
+        signed = account.sign_transaction(tx)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        )
+        if receipt["status"] != 1:
+            raise RuntimeError(f"transaction reverted: {call.fn_name}")
+        return receipt
+
+    def fund(self, account: LocalAccount) -> None:
+        rpc_call(self.url, "anvil_setBalance", [account.address, hex(10**20)])
+        for token, amount in ((self.base, 10**21), (self.quote, 10**12)):
+            self.send(token.functions.mint(account.address, amount), self.operator)
+            self.send(token.functions.approve(self.exchange.address, 2**256 - 1), account)
+            receipt = self.send(
+                self.exchange.functions.deposit(token.address, amount // 2), account
+            )
+            self.ops.setdefault("deposit (ERC-20, new vault balance)", receipt.gasUsed)
+
+    def order(self, account: LocalAccount, is_buy: bool, quantity: int) -> tuple[Order, bytes]:
+        self.salt += 1
+        order = Order(account.address, 1, is_buy, PRICE, quantity, FAR, self.salt, 0, 100)
+        return order, sign_order(order, account.key, self.chain_id, self.exchange.address)
+
+    @staticmethod
+    def match(maker: tuple[Order, bytes], taker: tuple[Order, bytes], quantity: int) -> tuple:
+        return (maker[0].as_tuple(), maker[1], taker[0].as_tuple(), taker[1], quantity)
+
+    def settle(self, matches: list[tuple]) -> int:
+        receipt = self.send(self.exchange.functions.settle(matches), self.operator)
+        fills = self.exchange.events.OrderFilled().process_receipt(receipt, errors=DISCARD)
+        skipped = self.exchange.events.MatchSkipped().process_receipt(receipt, errors=DISCARD)
+        if len(fills) != len(matches) or skipped:
+            raise RuntimeError(f"{len(skipped)} of {len(matches)} matches skipped: {skipped}")
+        return int(receipt.gasUsed)
+
+    def batch(self, shape: str, n: int, mm: LocalAccount, taker: LocalAccount, pool: list) -> list:
+        if shape == "sweep":
+            big = self.order(taker, True, 2 * n)
+            return [self.match(self.order(mm, False, 2), big, 2) for _ in range(n)]
+        if shape == "fan_in":
+            big = self.order(mm, False, 2 * n)
+            return [self.match(big, self.order(pool[i], True, 2), 2) for i in range(n)]
+        return [
+            self.match(self.order(pool[2 * i], False, 2), self.order(pool[2 * i + 1], True, 2), 2)
+            for i in range(n)
+        ]
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    batches = BATCHES[:4] if quick else BATCHES
+    with tempfile.TemporaryDirectory() as tmp, AnvilNode(log_file=Path(tmp) / "anvil.log") as node:
+        started = time.monotonic()
+        path = run_deploy(node.url, deployment="local", deployments_dir=Path(tmp))
+        w3 = connect(node.url)
+        bench = Bench(w3, ContractRegistry(w3, DeploymentsFile.load(path)), node.url)
+        mm, taker = bench.dev[1], bench.dev[2]
+        pool = [
+            Account.from_key(keccak(text=f"tigerex-bench-{i}")) for i in range(2 * max(batches))
+        ]
+        for account in (mm, taker, *pool):
+            bench.fund(account)
+        # Steady state: fees have accrued and every account has traded before.
+        bench.settle([bench.match(bench.order(mm, False, 1), bench.order(taker, True, 1), 1)])
+
+        ex = bench.exchange
+        snap = rpc_call(node.url, "evm_snapshot")
+        maker = bench.order(mm, False, 2)
+        single = bench.send(ex.functions.fillOrder(maker[0].as_tuple(), maker[1], 2), taker).gasUsed
+        rpc_call(node.url, "evm_revert", [snap])
+
+        ops = dict(bench.ops)
+        ops["fillOrder (single-fill transaction, fresh maker order)"] = int(single)
+        snap = rpc_call(node.url, "evm_snapshot")
+        ops["cancelOrder"] = int(
+            bench.send(
+                ex.functions.cancelOrder(bench.order(mm, False, 1)[0].as_tuple()), mm
+            ).gasUsed
+        )
+        ops["advanceEpoch"] = int(bench.send(ex.functions.advanceEpoch(1), mm).gasUsed)
+        ops["advanceMarketEpoch"] = int(
+            bench.send(ex.functions.advanceMarketEpoch(1, 1), mm).gasUsed
+        )
+        ops["depositETH"] = int(bench.send(ex.functions.depositETH(), mm, value=10**18).gasUsed)
+        ops["requestWithdrawal"] = int(
+            bench.send(ex.functions.requestWithdrawal(bench.base.address, 10**18), mm).gasUsed
+        )
+        rpc_call(node.url, "evm_increaseTime", [3600])
+        ops["withdraw"] = int(bench.send(ex.functions.withdraw(bench.base.address), mm).gasUsed)
+        ops["collectFees"] = int(bench.send(ex.functions.collectFees(1), mm).gasUsed)
+        rpc_call(node.url, "evm_revert", [snap])
+
+        results: dict[str, list[dict[str, Any]]] = {}
+        for shape in SHAPES:
+            rows: list[dict[str, Any]] = []
+            for n in batches:
+                snap = rpc_call(node.url, "evm_snapshot")
+                gas = bench.settle(bench.batch(shape, n, mm, taker, pool))
+                rpc_call(node.url, "evm_revert", [snap])
+                rows.append({"batch": n, "gas_used": gas, "per_fill": gas // n})
+            first = rows[0]["gas_used"]
+            for row in rows:
+                n = row["batch"]
+                row["marginal_per_fill"] = (row["gas_used"] - first) // (n - 1) if n > 1 else None
+            results[shape] = rows
+            for row in rows:
+                ops[f"settle {shape} x{row['batch']} (per fill)"] = row["per_fill"]
+
+        anvil_version = subprocess.run(
+            [str(node.command()[0]), "--version"], capture_output=True, text=True, check=False
+        ).stdout.splitlines()[:1]
+        return {
+            "benchmark": "exchange_gas",
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"platform": platform.platform(), "python": platform.python_version()},
+            "chain": {
+                "node": anvil_version[0] if anvil_version else "anvil",
+                "chain_id": bench.chain_id,
+            },
+            "compiler": {"solc": "0.8.30", "evm_version": "cancun", "optimizer_runs": 10_000},
+            "goals": {
+                "per_fill_at_batch_16": GOAL_PER_FILL_AT_16,
+                "single_fill_tx": GOAL_SINGLE_FILL,
+            },
+            "anchors": ANCHORS,
+            "single_fill_tx": int(single),
+            "settle": results,
+            "operations": ops,
+            "seconds": round(time.monotonic() - started, 1),
+        }
+
+
+def print_table(data: dict[str, Any]) -> None:
+    print(
+        f"single-fill transaction (fillOrder): {data['single_fill_tx']:,} gas "
+        f"(goal <= {GOAL_SINGLE_FILL:,})"
+    )
+    print(f"{'shape':8} {'batch':>5} {'total gas':>11} {'per fill':>9} {'marginal':>9}")
+    for shape, rows in data["settle"].items():
+        for row in rows:
+            marginal = f"{row['marginal_per_fill']:,}" if row["marginal_per_fill"] else "-"
+            gas, per_fill = row["gas_used"], row["per_fill"]
+            print(f"{shape:8} {row['batch']:>5} {gas:>11,} {per_fill:>9,} {marginal:>9}")
+    print(
+        "goal: <= 45,000 per fill at batch 16; anchors: "
+        + "; ".join(f"{k} {v:,}" for k, v in ANCHORS.items())
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="batches up to 8 only")
+    parser.add_argument("--snapshot", action="store_true", help="rewrite bench/gas/exchange.json")
+    args = parser.parse_args()
+    data = measure(args.quick)
+    print_table(data)
+    out = ROOT / "bench" / "results" / "exchange_gas.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
+    if args.snapshot:
+        snap = ROOT / "bench" / "gas" / "exchange.json"
+        snap.parent.mkdir(parents=True, exist_ok=True)
+        snap.write_text(json.dumps(dict(sorted(data["operations"].items())), indent=2) + "\n")
+        print(f"wrote {snap.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
