@@ -153,3 +153,97 @@ CHECKPOINTS: Table = Checkpoint.__table__  # type: ignore[assignment]
 BLOCKS: Table = IndexedBlock.__table__  # type: ignore[assignment]
 TRANSFERS: Table = TokenTransfer.__table__  # type: ignore[assignment]
 BALANCES: Table = TokenBalance.__table__  # type: ignore[assignment]
+
+
+# ------------------------------------------------------------------------------------ exchange
+
+
+class _ExchangeLogRow:
+    """Columns every exchange event row starts with (keyed per log, rolled back on reorg)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    exchange: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class ExchangeDeposit(_ExchangeLogRow, Base):
+    """``Exchange:Deposited``: tokens credited to an account's exchange balance."""
+
+    __tablename__ = "exchange_deposits"
+    __table_args__ = (
+        Index("ix_exchange_deposits_block", "chain_id", "block_number"),
+        Index("ix_exchange_deposits_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeWithdrawalRequest(_ExchangeLogRow, Base):
+    """``Exchange:WithdrawalRequested``: payable from ``unlocks_at`` (a new one replaces it)."""
+
+    __tablename__ = "exchange_withdrawal_requests"
+    __table_args__ = (
+        Index("ix_exchange_withdrawal_requests_block", "chain_id", "block_number"),
+        Index("ix_exchange_withdrawal_requests_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+    unlocks_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExchangeWithdrawal(_ExchangeLogRow, Base):
+    """``Exchange:Withdrawn``: tokens paid out of the vault."""
+
+    __tablename__ = "exchange_withdrawals"
+    __table_args__ = (
+        Index("ix_exchange_withdrawals_block", "chain_id", "block_number"),
+        Index("ix_exchange_withdrawals_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeTrade(_ExchangeLogRow, Base):
+    """``Exchange:OrderFilled``: one fill, as a trade (taker order hash 0 for ``fillOrder``)."""
+
+    __tablename__ = "exchange_trades"
+    __table_args__ = (
+        Index("ix_exchange_trades_block", "chain_id", "block_number"),
+        Index("ix_exchange_trades_market", "chain_id", "market_id", "block_number"),
+        Index("ix_exchange_trades_maker", "chain_id", "maker", "block_number"),
+        Index("ix_exchange_trades_taker", "chain_id", "taker", "block_number"),
+    )
+
+    market_id: Mapped[int] = mapped_column(BigInteger)
+    maker_order_hash: Mapped[str] = mapped_column(String(HASH))
+    taker_order_hash: Mapped[str] = mapped_column(String(HASH))
+    maker: Mapped[str] = mapped_column(String(ADDRESS))
+    taker: Mapped[str] = mapped_column(String(ADDRESS))
+    quantity_lots: Mapped[int] = mapped_column(Uint256)
+    price_ticks: Mapped[int] = mapped_column(Uint256)
+    base_amount: Mapped[int] = mapped_column(Uint256)
+    quote_amount: Mapped[int] = mapped_column(Uint256)
+    maker_fee: Mapped[int] = mapped_column(Uint256)
+    taker_fee: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeCancel(_ExchangeLogRow, Base):
+    """``Exchange:OrderCancelled``."""
+
+    __tablename__ = "exchange_cancels"
+    __table_args__ = (
+        Index("ix_exchange_cancels_block", "chain_id", "block_number"),
+        Index("ix_exchange_cancels_maker", "chain_id", "maker", "block_number"),
+    )
+
+    order_hash: Mapped[str] = mapped_column(String(HASH))
+    maker: Mapped[str] = mapped_column(String(ADDRESS))
