@@ -247,3 +247,91 @@ class ExchangeCancel(_ExchangeLogRow, Base):
 
     order_hash: Mapped[str] = mapped_column(String(HASH))
     maker: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+# ------------------------------------------------------------------------------------ custody
+
+
+class _LogRow:
+    """Columns every per-log domain row starts with (keyed per log, rolled back on reorg)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+
+
+class KycAttestation(_LogRow, Base):
+    """``KYCRegistry:Attested`` / ``Revoked`` (level 0, ``revoked``): a subject's current level
+    is its latest row."""
+
+    __tablename__ = "kyc_attestations"
+    __table_args__ = (
+        Index("ix_kyc_attestations_block", "chain_id", "block_number"),
+        Index("ix_kyc_attestations_subject", "chain_id", "subject", "block_number"),
+    )
+
+    kyc_registry: Mapped[str] = mapped_column(String(ADDRESS))
+    subject: Mapped[str] = mapped_column(String(ADDRESS))
+    attester: Mapped[str] = mapped_column(String(ADDRESS))
+    level: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class EscrowOpening(_LogRow, Base):
+    """``Escrow:EscrowOpened``: the escrow's parameters."""
+
+    __tablename__ = "escrows_opened"
+    __table_args__ = (
+        Index("ix_escrows_opened_block", "chain_id", "block_number"),
+        Index("ix_escrows_opened_escrow", "chain_id", "escrow", "escrow_id"),
+        Index("ix_escrows_opened_seller", "chain_id", "seller"),
+        Index("ix_escrows_opened_buyer", "chain_id", "buyer"),
+    )
+
+    escrow: Mapped[str] = mapped_column(String(ADDRESS))
+    escrow_id: Mapped[int] = mapped_column(Uint256)
+    seller: Mapped[str] = mapped_column(String(ADDRESS))
+    buyer: Mapped[str] = mapped_column(String(ADDRESS))
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+    terms_hash: Mapped[str] = mapped_column(String(HASH))
+    payment_deadline: Mapped[int] = mapped_column(BigInteger)
+    fee_bps: Mapped[int] = mapped_column(Integer)
+    kyc_level: Mapped[int] = mapped_column(Integer)
+    arbiter: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class EscrowTransition(_LogRow, Base):
+    """``Escrow:EscrowPaid`` / ``EscrowDisputed`` / ``EscrowClosed``: an escrow's status is its
+    latest transition (``paid``, ``disputed``, ``closed`` with the outcome and the split)."""
+
+    __tablename__ = "escrow_transitions"
+    __table_args__ = (
+        Index("ix_escrow_transitions_block", "chain_id", "block_number"),
+        Index("ix_escrow_transitions_escrow", "chain_id", "escrow", "escrow_id"),
+    )
+
+    escrow: Mapped[str] = mapped_column(String(ADDRESS))
+    escrow_id: Mapped[int] = mapped_column(Uint256)
+    kind: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str | None] = mapped_column(String(ADDRESS), nullable=True)
+    available_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    outcome: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    buyer_amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    seller_amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    fee: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+
+
+class MultisigWalletCreated(_LogRow, Base):
+    """``MultisigFactory:WalletCreated``: a custody wallet and its owners."""
+
+    __tablename__ = "multisig_wallets"
+    __table_args__ = (Index("ix_multisig_wallets_block", "chain_id", "block_number"),)
+
+    factory: Mapped[str] = mapped_column(String(ADDRESS))
+    wallet: Mapped[str] = mapped_column(String(ADDRESS))
+    owners: Mapped[list[str]] = mapped_column(JSON)
+    threshold: Mapped[int] = mapped_column(Integer)
