@@ -172,7 +172,7 @@ def _address(value: str) -> str:
 
 def _finalized(conn: Connection) -> dict[int, int]:
     cp = CHECKPOINTS
-    return dict(conn.execute(select(cp.c.chain_id, cp.c.finalized_block)).tuples().all())
+    return {r[0]: r[1] for r in conn.execute(select(cp.c.chain_id, cp.c.finalized_block))}
 
 
 # ----------------------------------------------------------------------------------- queries

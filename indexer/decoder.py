@@ -181,14 +181,12 @@ def decoders_for(contract: ContractConfig) -> dict[str, EventDecoder]:
 def json_safe(value: Any) -> Any:
     """A decoded value as JSON: integers as decimal strings (JSON numbers lose precision past
     2**53), bytes as hex, tuples as lists."""
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, str | bool):
+        return value  # addresses and hashes are already lower-case hex from the decoder
     if isinstance(value, int):
         return str(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
-    if isinstance(value, str):
-        return value.lower() if len(value) == 42 and value.startswith("0x") else value
     return value

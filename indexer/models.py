@@ -153,3 +153,185 @@ CHECKPOINTS: Table = Checkpoint.__table__  # type: ignore[assignment]
 BLOCKS: Table = IndexedBlock.__table__  # type: ignore[assignment]
 TRANSFERS: Table = TokenTransfer.__table__  # type: ignore[assignment]
 BALANCES: Table = TokenBalance.__table__  # type: ignore[assignment]
+
+
+# ------------------------------------------------------------------------------------ exchange
+
+
+class _ExchangeLogRow:
+    """Columns every exchange event row starts with (keyed per log, rolled back on reorg)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    exchange: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class ExchangeDeposit(_ExchangeLogRow, Base):
+    """``Exchange:Deposited``: tokens credited to an account's exchange balance."""
+
+    __tablename__ = "exchange_deposits"
+    __table_args__ = (
+        Index("ix_exchange_deposits_block", "chain_id", "block_number"),
+        Index("ix_exchange_deposits_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeWithdrawalRequest(_ExchangeLogRow, Base):
+    """``Exchange:WithdrawalRequested``: payable from ``unlocks_at`` (a new one replaces it)."""
+
+    __tablename__ = "exchange_withdrawal_requests"
+    __table_args__ = (
+        Index("ix_exchange_withdrawal_requests_block", "chain_id", "block_number"),
+        Index("ix_exchange_withdrawal_requests_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+    unlocks_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExchangeWithdrawal(_ExchangeLogRow, Base):
+    """``Exchange:Withdrawn``: tokens paid out of the vault."""
+
+    __tablename__ = "exchange_withdrawals"
+    __table_args__ = (
+        Index("ix_exchange_withdrawals_block", "chain_id", "block_number"),
+        Index("ix_exchange_withdrawals_account", "chain_id", "account", "block_number"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeTrade(_ExchangeLogRow, Base):
+    """``Exchange:OrderFilled``: one fill, as a trade (taker order hash 0 for ``fillOrder``)."""
+
+    __tablename__ = "exchange_trades"
+    __table_args__ = (
+        Index("ix_exchange_trades_block", "chain_id", "block_number"),
+        Index("ix_exchange_trades_market", "chain_id", "market_id", "block_number"),
+        Index("ix_exchange_trades_maker", "chain_id", "maker", "block_number"),
+        Index("ix_exchange_trades_taker", "chain_id", "taker", "block_number"),
+    )
+
+    market_id: Mapped[int] = mapped_column(BigInteger)
+    maker_order_hash: Mapped[str] = mapped_column(String(HASH))
+    taker_order_hash: Mapped[str] = mapped_column(String(HASH))
+    maker: Mapped[str] = mapped_column(String(ADDRESS))
+    taker: Mapped[str] = mapped_column(String(ADDRESS))
+    quantity_lots: Mapped[int] = mapped_column(Uint256)
+    price_ticks: Mapped[int] = mapped_column(Uint256)
+    base_amount: Mapped[int] = mapped_column(Uint256)
+    quote_amount: Mapped[int] = mapped_column(Uint256)
+    maker_fee: Mapped[int] = mapped_column(Uint256)
+    taker_fee: Mapped[int] = mapped_column(Uint256)
+
+
+class ExchangeCancel(_ExchangeLogRow, Base):
+    """``Exchange:OrderCancelled``."""
+
+    __tablename__ = "exchange_cancels"
+    __table_args__ = (
+        Index("ix_exchange_cancels_block", "chain_id", "block_number"),
+        Index("ix_exchange_cancels_maker", "chain_id", "maker", "block_number"),
+    )
+
+    order_hash: Mapped[str] = mapped_column(String(HASH))
+    maker: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+# ------------------------------------------------------------------------------------ custody
+
+
+class _LogRow:
+    """Columns every per-log domain row starts with (keyed per log, rolled back on reorg)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+
+
+class KycAttestation(_LogRow, Base):
+    """``KYCRegistry:Attested`` / ``Revoked`` (level 0, ``revoked``): a subject's current level
+    is its latest row."""
+
+    __tablename__ = "kyc_attestations"
+    __table_args__ = (
+        Index("ix_kyc_attestations_block", "chain_id", "block_number"),
+        Index("ix_kyc_attestations_subject", "chain_id", "subject", "block_number"),
+    )
+
+    kyc_registry: Mapped[str] = mapped_column(String(ADDRESS))
+    subject: Mapped[str] = mapped_column(String(ADDRESS))
+    attester: Mapped[str] = mapped_column(String(ADDRESS))
+    level: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class EscrowOpening(_LogRow, Base):
+    """``Escrow:EscrowOpened``: the escrow's parameters."""
+
+    __tablename__ = "escrows_opened"
+    __table_args__ = (
+        Index("ix_escrows_opened_block", "chain_id", "block_number"),
+        Index("ix_escrows_opened_escrow", "chain_id", "escrow", "escrow_id"),
+        Index("ix_escrows_opened_seller", "chain_id", "seller"),
+        Index("ix_escrows_opened_buyer", "chain_id", "buyer"),
+    )
+
+    escrow: Mapped[str] = mapped_column(String(ADDRESS))
+    escrow_id: Mapped[int] = mapped_column(Uint256)
+    seller: Mapped[str] = mapped_column(String(ADDRESS))
+    buyer: Mapped[str] = mapped_column(String(ADDRESS))
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+    terms_hash: Mapped[str] = mapped_column(String(HASH))
+    payment_deadline: Mapped[int] = mapped_column(BigInteger)
+    fee_bps: Mapped[int] = mapped_column(Integer)
+    kyc_level: Mapped[int] = mapped_column(Integer)
+    arbiter: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class EscrowTransition(_LogRow, Base):
+    """``Escrow:EscrowPaid`` / ``EscrowDisputed`` / ``EscrowClosed``: an escrow's status is its
+    latest transition (``paid``, ``disputed``, ``closed`` with the outcome and the split)."""
+
+    __tablename__ = "escrow_transitions"
+    __table_args__ = (
+        Index("ix_escrow_transitions_block", "chain_id", "block_number"),
+        Index("ix_escrow_transitions_escrow", "chain_id", "escrow", "escrow_id"),
+    )
+
+    escrow: Mapped[str] = mapped_column(String(ADDRESS))
+    escrow_id: Mapped[int] = mapped_column(Uint256)
+    kind: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str | None] = mapped_column(String(ADDRESS), nullable=True)
+    available_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    outcome: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    buyer_amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    seller_amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    fee: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+
+
+class MultisigWalletCreated(_LogRow, Base):
+    """``MultisigFactory:WalletCreated``: a custody wallet and its owners."""
+
+    __tablename__ = "multisig_wallets"
+    __table_args__ = (Index("ix_multisig_wallets_block", "chain_id", "block_number"),)
+
+    factory: Mapped[str] = mapped_column(String(ADDRESS))
+    wallet: Mapped[str] = mapped_column(String(ADDRESS))
+    owners: Mapped[list[str]] = mapped_column(JSON)
+    threshold: Mapped[int] = mapped_column(Integer)

@@ -209,7 +209,11 @@ registry = HandlerRegistry()
 on = registry.on
 
 # Handler modules register themselves on import; a new contract's module is added here.
-HANDLER_MODULES = ("indexer.handlers.tokens",)
+HANDLER_MODULES = (
+    "indexer.handlers.tokens",
+    "indexer.handlers.exchange",
+    "indexer.handlers.custody",
+)
 
 
 def load_handlers() -> HandlerRegistry:

@@ -94,3 +94,31 @@ def balances(conn: Connection, chain_id: int, rows: list[dict[str, Any]], sign: 
                 tuple_(table.c.token, table.c.account).in_(zeros[start : start + _CHUNK]),
             )
         )
+
+
+@on("WrappedEther:Deposit")
+def weth_deposit(event: Event, out: Batch) -> None:
+    """WETH minted for ETH: WETH9 emits ``Deposit`` and no ``Transfer``, so the mint is recorded
+    as a transfer from 0x0 (keyed by the Deposit log) to keep balances right."""
+    out.add(TokenTransfer, _movement(event, ZERO_ADDRESS, event.args["account"]))
+
+
+@on("WrappedEther:Withdrawal")
+def weth_withdrawal(event: Event, out: Batch) -> None:
+    """WETH burnt for ETH: recorded as a transfer to 0x0 (no ``Transfer`` is emitted)."""
+    out.add(TokenTransfer, _movement(event, event.args["account"], ZERO_ADDRESS))
+
+
+def _movement(event: Event, sender: str, receiver: str) -> dict[str, Any]:
+    return {
+        "chain_id": event.chain_id,
+        "tx_hash": event.tx_hash,
+        "log_index": event.log_index,
+        "block_number": event.block_number,
+        "block_hash": event.block_hash,
+        "token": event.address,
+        "contract": event.contract.name,
+        "from_address": sender,
+        "to_address": receiver,
+        "amount": event.args["amount"],
+    }
