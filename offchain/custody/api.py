@@ -16,7 +16,8 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from offchain.custody.models import MultisigProposal, MultisigWalletRow
+from indexer.models import MultisigWalletCreated
+from offchain.custody.models import MultisigProposal
 from offchain.custody.multisig import (
     Operation,
 )
@@ -132,9 +133,9 @@ def list_wallets(
 ) -> list[IndexedWalletPublic]:
     """Wallets the factory created (indexed), optionally those ``owner`` started as an owner of.
     Live owners, threshold and nonce: ``GET /custody/wallets/{address}``."""
-    query = select(MultisigWalletRow).order_by(MultisigWalletRow.block_number)
+    query = select(MultisigWalletCreated).order_by(MultisigWalletCreated.block_number)
     if chain_id is not None:
-        query = query.where(MultisigWalletRow.chain_id == chain_id)
+        query = query.where(MultisigWalletCreated.chain_id == chain_id)
     wanted = owner.lower() if owner else None
     return [
         IndexedWalletPublic(

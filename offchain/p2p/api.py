@@ -1,4 +1,5 @@
-"""Read API of P2P escrows (from the indexer's tables): by party and state, with deadlines.
+"""Read API of P2P escrows from the indexer's tables (``escrows_opened``, ``escrow_transitions``):
+by party and state, with deadlines. An escrow's state is derived from its rows when read.
 
 Amounts travel as decimal strings (uint256), timestamps as unix seconds.
 """
@@ -11,8 +12,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
+from indexer.models import EscrowOpening, EscrowTransition
 from offchain.p2p.escrow import EscrowStatus
-from offchain.p2p.models import EscrowOpenedRow, EscrowStepRow
 from tigerex.deps import SessionDep
 from tigerex.errors import TigerexError
 
@@ -55,22 +56,22 @@ class EscrowPublic(BaseModel):
     opened_tx: str
 
 
-def _public(opened: EscrowOpenedRow, steps: list[EscrowStepRow]) -> EscrowPublic:
+def _public(opened: EscrowOpening, steps: list[EscrowTransition]) -> EscrowPublic:
     status: Status = "open"
     dispute_at = arbitration_at = None
     disputed_by = buyer_amount = seller_amount = fee = None
     for step in sorted(steps, key=lambda s: (s.block_number, s.log_index)):
-        if step.step == "paid":
-            status, dispute_at = "paid", step.at
-        elif step.step == "disputed":
-            status, arbitration_at, disputed_by = "disputed", step.at, step.by_address
-        elif step.step == "closed" and step.outcome is not None:
+        if step.kind == "paid":
+            status, dispute_at = "paid", step.available_at
+        elif step.kind == "disputed":
+            status, arbitration_at, disputed_by = "disputed", step.available_at, step.by
+        elif step.kind == "closed" and step.outcome is not None:
             status = _CLOSED[EscrowStatus(step.outcome)]  # type: ignore[assignment]
             buyer_amount, seller_amount = str(step.buyer_amount), str(step.seller_amount)
             fee = str(step.fee)
     return EscrowPublic(
         chain_id=opened.chain_id,
-        contract=opened.contract_address,
+        contract=opened.escrow,
         escrow_id=str(opened.escrow_id),
         seller=opened.seller,
         buyer=opened.buyer,
@@ -93,16 +94,16 @@ def _public(opened: EscrowOpenedRow, steps: list[EscrowStepRow]) -> EscrowPublic
     )
 
 
-def _escrows(session: SessionDep, opened: list[EscrowOpenedRow]) -> list[EscrowPublic]:
+def _escrows(session: SessionDep, opened: list[EscrowOpening]) -> list[EscrowPublic]:
     if not opened:
         return []
     ids = {o.escrow_id for o in opened}
-    steps: dict[tuple[int, str, int], list[EscrowStepRow]] = {}
-    for step in session.scalars(select(EscrowStepRow).where(EscrowStepRow.escrow_id.in_(ids))):
-        steps.setdefault((step.chain_id, step.contract_address, step.escrow_id), []).append(step)
-    return [
-        _public(o, steps.get((o.chain_id, o.contract_address, o.escrow_id), [])) for o in opened
-    ]
+    steps: dict[tuple[int, str, int], list[EscrowTransition]] = {}
+    for step in session.scalars(
+        select(EscrowTransition).where(EscrowTransition.escrow_id.in_(ids))
+    ):
+        steps.setdefault((step.chain_id, step.escrow, step.escrow_id), []).append(step)
+    return [_public(o, steps.get((o.chain_id, o.escrow, o.escrow_id), [])) for o in opened]
 
 
 @router.get("/escrows", response_model=list[EscrowPublic])
@@ -114,17 +115,15 @@ def list_escrows(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[EscrowPublic]:
     """Escrows where ``party`` is seller or buyer (all when omitted), newest first."""
-    query = select(EscrowOpenedRow)
+    query = select(EscrowOpening)
     if party:
         account = party.lower()
-        query = query.where(
-            or_(EscrowOpenedRow.seller == account, EscrowOpenedRow.buyer == account)
-        )
+        query = query.where(or_(EscrowOpening.seller == account, EscrowOpening.buyer == account))
     if chain_id is not None:
-        query = query.where(EscrowOpenedRow.chain_id == chain_id)
+        query = query.where(EscrowOpening.chain_id == chain_id)
     rows = list(
         session.scalars(
-            query.order_by(EscrowOpenedRow.block_number.desc(), EscrowOpenedRow.log_index.desc())
+            query.order_by(EscrowOpening.block_number.desc(), EscrowOpening.log_index.desc())
         )
     )
     found = [e for e in _escrows(session, rows) if status is None or e.status == status]
@@ -134,9 +133,9 @@ def list_escrows(
 @router.get("/escrows/{contract}/{escrow_id}", response_model=EscrowPublic)
 def get_escrow(contract: str, escrow_id: int, session: SessionDep) -> EscrowPublic:
     opened = session.scalars(
-        select(EscrowOpenedRow).where(
-            EscrowOpenedRow.contract_address == contract.lower(),
-            EscrowOpenedRow.escrow_id == escrow_id,
+        select(EscrowOpening).where(
+            EscrowOpening.escrow == contract.lower(),
+            EscrowOpening.escrow_id == escrow_id,
         )
     ).all()
     if not opened:

@@ -1,5 +1,5 @@
-"""Escrow lifecycle and factory wallets: indexed from a real chain, compared with the chain,
-served by /p2p and /custody, and rolled back with a reorg."""
+"""The /p2p escrow and /custody/wallets read endpoints over an indexed chain (state equals the
+chain's), and escrow rows across a reorg."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from offchain.custody.models import MultisigWalletRow
+from indexer.models import EscrowOpening, EscrowTransition, MultisigWalletCreated
 from offchain.p2p.escrow import EscrowStatus
-from offchain.p2p.models import EscrowOpenedRow, EscrowStepRow
 from tests.indexer.conftest import chain_config, dump, index_once
 from tigerex.api import create_app
 from tigerex.db import make_engine
@@ -162,14 +161,14 @@ def test_a_reorg_rolls_escrow_steps_back(anvil, suite, w3, escrow_activity, data
     _send(w3, escrow.functions.release(paid, params), escrow_activity["seller"])
     index_once(url, config)
     assert EscrowStatus(escrow.functions.statusOf(paid).call()[0]) == EscrowStatus.RELEASED
-    assert len([r for r in _rows(url, EscrowStepRow) if "'closed'" in r]) == 2  # indexed
+    assert len([r for r in _rows(url, EscrowTransition) if "'closed'" in r]) == 2  # indexed
     # ...then the chain reorganises onto a branch where it was not.
     assert rpc_call(anvil.url, "evm_revert", [snapshot]) is True
     rpc_call(anvil.url, "anvil_mine", ["0x3"])
     index_once(url, config)
     index_once(reference, config)  # a fresh index of the final chain
     assert dump(url, w3.eth.chain_id) == dump(reference, w3.eth.chain_id)
-    for model in (EscrowOpenedRow, EscrowStepRow, MultisigWalletRow):
+    for model in (EscrowOpening, EscrowTransition, MultisigWalletCreated):
         assert _rows(url, model) == _rows(reference, model), model.__tablename__
-    steps = [r for r in _rows(url, EscrowStepRow) if "'closed'" in r]
+    steps = [r for r in _rows(url, EscrowTransition) if "'closed'" in r]
     assert len(steps) == 1  # only the released escrow's close survives; the dropped one is gone
