@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tigerex.node import free_port
 from tigerex.paths import project_root
 
-pytestmark = __import__("pytest").mark.slow
+pytestmark = pytest.mark.slow
 
 
 def _processes_mentioning(needle: str) -> list[int]:
@@ -33,6 +34,24 @@ def _processes_mentioning(needle: str) -> list[int]:
     return found
 
 
+_running: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_what_the_test_started():
+    """A failed assertion must not leave `tigerex up` (and its chain and services) running."""
+    yield
+    while _running:
+        proc = _running.pop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def _start_up(
     data_dir: Path, rpc_port: int, api_port: int
 ) -> tuple[subprocess.Popen[str], list[str]]:
@@ -44,6 +63,7 @@ def _start_up(
         cwd=project_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "COLUMNS": "200"},
     )  # fmt: skip
+    _running.append(proc)
     lines: list[str] = []
     deadline = time.monotonic() + 180
     assert proc.stdout is not None
