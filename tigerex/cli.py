@@ -6,16 +6,15 @@ traceback.
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,25 +45,9 @@ def _register_service_commands() -> None:
     app.add_typer(multisig_app, name="multisig")
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 def _fail(code: str, message: str) -> typer.Exit:
     console.print(f"[red]error\\[{code}][/red]: {escape(message)}", soft_wrap=True)
     return typer.Exit(1)
-
-
-def handles_errors(fn: F) -> F:
-    """Turn TigerexError into one line and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TigerexError as err:
-            raise _fail(err.code, err.message) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def step(index: int, total: int, message: str) -> None:
@@ -145,7 +128,6 @@ def _ensure_toolchain() -> None:
 
 
 @app.command()
-@handles_errors
 def node(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -251,7 +233,6 @@ def _sync_database(network: str) -> dict[str, Any]:
 
 
 @app.command()
-@handles_errors
 def deploy(
     network: Annotated[
         str,
@@ -325,7 +306,6 @@ def _index_configs(
 
 
 @app.command()
-@handles_errors
 def index(
     network: Annotated[
         list[str],
@@ -467,7 +447,6 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -
 
 
 @app.command()
-@handles_errors
 def up(
     rpc_port: Annotated[
         int | None, typer.Option(help="Anvil port (default 8545 or a free one).")
@@ -615,7 +594,6 @@ def up(
 
 
 @db_app.command("upgrade")
-@handles_errors
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
     from tigerex.db import current_revision, migrate
@@ -627,7 +605,6 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @db_app.command("downgrade")
-@handles_errors
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
 ) -> None:
@@ -641,7 +618,6 @@ def db_downgrade(
 
 
 @db_app.command("current")
-@handles_errors
 def db_current() -> None:
     """Show the database's current revision."""
     from tigerex.db import current_revision
@@ -713,7 +689,7 @@ def main() -> None:
     try:
         app()
     except TigerexError as err:
-        console.print(f"[red]error\\[{err.code}][/red]: {escape(err.message)}", soft_wrap=True)
+        _fail(err.code, err.message)
         raise SystemExit(1) from None
 
 
