@@ -79,6 +79,9 @@ class RelayerOrder(Base):
     )
 
 
+_ORDER_HASH = "relayer_orders.order_hash"
+
+
 class RelayerFill(Base):
     """One engine match (maker order, taker order, lots at the maker's price), to be settled."""
 
@@ -86,8 +89,8 @@ class RelayerFill(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # journal order = settle order
     market_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    maker_order_hash: Mapped[str] = mapped_column(ForeignKey("relayer_orders.order_hash"), index=True)
-    taker_order_hash: Mapped[str] = mapped_column(ForeignKey("relayer_orders.order_hash"), index=True)
+    maker_order_hash: Mapped[str] = mapped_column(ForeignKey(_ORDER_HASH), index=True)
+    taker_order_hash: Mapped[str] = mapped_column(ForeignKey(_ORDER_HASH), index=True)
     quantity_lots: Mapped[int] = mapped_column(BigInteger)
     price_ticks: Mapped[int] = mapped_column(BigInteger)  # the maker's price
     taker_is_buy: Mapped[bool] = mapped_column(Boolean)

@@ -55,9 +55,18 @@ if [ "$(cat "$pip_stamp" 2>/dev/null)" != "$pip_hash" ]; then
   step "pip install -e .[dev] (Ape, web3, FastAPI, SQLAlchemy, Celery; builds the C++ matcher)"
   start=$SECONDS
   # Build requirements go into the venv so the C++ build directory is reused across installs.
-  "$VENV/bin/python" -m pip install --quiet --progress-bar off "scikit-build-core==1.1.2" "nanobind==3.1.0"
-  "$VENV/bin/python" -m pip install --progress-bar off --no-build-isolation -e ".[dev]" \
-    | grep -vE '^(Requirement already satisfied|  )' || true
+  # --no-build-isolation also builds the few sdists among the dependencies (lazyasd) with the
+  # venv's own setuptools, and the one a fresh venv ships (65.x) has no bdist_wheel.
+  "$VENV/bin/python" -m pip install --quiet --progress-bar off \
+    "scikit-build-core==1.1.2" "nanobind==3.1.0" "setuptools==80.9.0" "wheel==0.45.1"
+  # The filter only hides noise; pip's own exit status decides (a failed install must never
+  # be stamped as done).
+  set +o pipefail
+  "$VENV/bin/python" -m pip install --progress-bar off --no-build-isolation -e ".[dev]" 2>&1 \
+    | grep -vE "^(Requirement already satisfied|WARNING: Location 'file:)"
+  pip_status=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$pip_status" -eq 0 ] || die "pip install failed (exit $pip_status); the lines above say why"
   "$VENV/bin/python" -m pip check >/dev/null || die "pip check failed: dependency pins conflict ($VENV/bin/pip check)"
   echo "$pip_hash" > "$pip_stamp"
   step "pip install done in $((SECONDS - start)) s"
