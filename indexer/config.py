@@ -118,6 +118,73 @@ class ContractConfig:
 
 
 @dataclass(frozen=True)
+class FactoryChildren:
+    """A declaration (Ponder's ``factory()``): every address a factory event emits is an instance
+    of ``child_type``, indexed from the block of that event onwards.
+
+    Attributes:
+        factory: The emitting contract: a deployments name or a contract type.
+        event: The factory's creation event (``WalletCreated``).
+        argument: The event argument holding the new address (``wallet``).
+        child_type: The children's contract type; their ABI comes from the build and their
+            events reach handlers keyed ``<child_type>:<Event>``.
+    """
+
+    factory: str
+    event: str
+    argument: str
+    child_type: str
+
+
+# Contracts created at run time that the indexer follows. A new factory is one line here.
+FACTORY_CHILDREN: tuple[FactoryChildren, ...] = (
+    FactoryChildren(
+        factory="MultisigFactory", event="WalletCreated", argument="wallet",
+        child_type="MultisigWallet",
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FactorySpec:
+    """A ``FactoryChildren`` declaration resolved on one chain.
+
+    Attributes:
+        factory: The factory contract (a followed static contract).
+        event: The creation event's name.
+        topic0: The creation event's topic0 (so creations are found without decoding all logs).
+        argument: The argument holding the child's address.
+        child_type: The children's contract type.
+        child_abi: Their ABI.
+    """
+
+    factory: ContractConfig
+    event: str
+    topic0: str
+    argument: str
+    child_type: str
+    child_abi: list[dict[str, Any]]
+
+    def child(self, address: str, start_block: int) -> ContractConfig:
+        """The config of one child created at ``start_block``.
+
+        Args:
+            address: The child's address.
+            start_block: The block of its creation event.
+
+        Returns:
+            The child's contract config (name = its contract type).
+        """
+        return ContractConfig.build(
+            name=self.child_type,
+            contract_type=self.child_type,
+            address=address,
+            abi=self.child_abi,
+            start_block=start_block,
+        )
+
+
+@dataclass(frozen=True)
 class ChainConfig:
     """One chain to follow.
 
@@ -132,6 +199,7 @@ class ChainConfig:
         initial_range / max_range: ``eth_getLogs`` block range to start with / never exceed.
         rpc_timeout: Seconds per request; a ``eth_getLogs`` timeout halves the range.
         from_block: Override the start block (the first block read when nothing is indexed).
+        factories: Factory events whose emitted addresses are followed as contracts too.
     """
 
     chain_id: int
@@ -147,6 +215,7 @@ class ChainConfig:
     rpc_timeout: float = 10.0
     max_attempts: int = 8
     from_block: int | None = None
+    factories: tuple[FactorySpec, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -163,6 +232,18 @@ class ChainConfig:
             {
                 "start": self.start_block,
                 "contracts": sorted((c.name, c.address, c.start_block) for c in self.contracts),
+                # Only present when there are factories, so an index without any keeps its
+                # fingerprint (and is not re-indexed) across this version.
+                **(
+                    {
+                        "factories": sorted(
+                            (f.factory.address, f.event, f.argument, f.child_type)
+                            for f in self.factories
+                        )
+                    }
+                    if self.factories
+                    else {}
+                ),
             },
             sort_keys=True,
         )
@@ -246,9 +327,59 @@ def chain_from_record(
         network=deployments.network,
         rpc_url=rpc_url,
         contracts=contracts,
+        factories=resolve_factories(contracts, artifacts),
         confirmations=(
             default_confirmations(deployments.chain_id) if confirmations is None else confirmations
         ),
         from_block=from_block,
         **options,
     )
+
+
+def resolve_factories(
+    contracts: tuple[ContractConfig, ...],
+    artifacts: BuildArtifacts,
+    declarations: tuple[FactoryChildren, ...] = FACTORY_CHILDREN,
+) -> tuple[FactorySpec, ...]:
+    """The declarations that apply to ``contracts``: one spec per followed factory instance.
+
+    Args:
+        contracts: The chain's static contracts.
+        artifacts: Where the children's ABIs come from.
+        declarations: The factory declarations (default: ``FACTORY_CHILDREN``).
+
+    Returns:
+        The specs, ordered by factory address.
+
+    Raises:
+        ArtifactNotFound: A child type's ABI is not in the build.
+        ValueError: A declaration names an event or argument the factory's ABI lacks.
+    """
+    from indexer.decoder import EventDecoder  # the decoder imports this module
+
+    specs: list[FactorySpec] = []
+    for decl in declarations:
+        for contract in contracts:
+            if decl.factory not in (contract.name, contract.contract_type):
+                continue
+            items = [
+                i for i in contract.abi if i.get("type") == "event" and i.get("name") == decl.event
+            ]
+            if len(items) != 1 or decl.argument not in [
+                a.get("name") for a in items[0].get("inputs", [])
+            ]:
+                raise ValueError(
+                    f"{contract.name} has no single event {decl.event} with an argument "
+                    f"{decl.argument!r} (factory declaration for {decl.child_type})"
+                )
+            specs.append(
+                FactorySpec(
+                    factory=contract,
+                    event=decl.event,
+                    topic0=EventDecoder.from_abi(items[0]).topic0,
+                    argument=decl.argument,
+                    child_type=decl.child_type,
+                    child_abi=artifacts.abi(decl.child_type),
+                )
+            )
+    return tuple(sorted(specs, key=lambda s: (s.factory.address, s.event, s.child_type)))

@@ -18,6 +18,14 @@ The fork point is the highest block whose stored hash (``indexer_blocks``: every
 logs and every range end, for the last ``reorg_window`` blocks) still matches the chain; no
 match (a reorg deeper than the window, or a restarted dev chain) re-indexes the chain from its
 start block.
+
+Contracts created at run time (``FactoryChildren`` in the config, Ponder's factory pattern) are
+followed from the block of their creation log. Each range is read in two passes: the logs of
+the static contracts and of every child known before the range; then, if that read holds
+creation logs, the new children's logs from their creation block to the range's end, merged
+into the same batch. A child is known to the engine exactly when its creation row
+(``indexer_children``) is committed: it is written with the range, rolled back with it, and
+read back by ``open`` after a restart.
 """
 
 from __future__ import annotations
@@ -33,11 +41,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from indexer.config import ChainConfig, ContractConfig
+from indexer.config import ChainConfig, ContractConfig, FactorySpec
 from indexer.decoder import DecodeError, EventDecoder, decoders_for, json_safe
 from indexer.errors import RangeTooLarge, RpcError
 from indexer.handlers import Batch, Event, HandlerRegistry, load_handlers
-from indexer.models import BLOCKS, CHECKPOINTS, EVENT_ACCOUNTS, EVENTS
+from indexer.models import BLOCKS, CHECKPOINTS, CHILDREN, EVENT_ACCOUNTS, EVENTS
 from indexer.rpc import RpcClient
 from indexer.store import insert_new, rollback_after, upsert, wipe_chain
 from tigerex.errors import ChainIdMismatch
@@ -136,6 +144,18 @@ class ChainIndexer:
         self.decoders: dict[str, dict[str, EventDecoder]] = {
             c.address: decoders_for(c) for c in config.contracts
         }
+        # Factory children: creation events by (factory address, topic0); the children followed
+        # so far (exactly those whose creation row is committed); one decoder table per type.
+        self.factories: dict[tuple[str, str], FactorySpec] = {
+            (f.factory.address, f.topic0): f for f in config.factories
+        }
+        self.child_specs: dict[str, FactorySpec] = {}
+        for spec in config.factories:
+            self.child_specs.setdefault(spec.child_type, spec)
+        self.child_decoders: dict[str, dict[str, EventDecoder]] = {
+            t: decoders_for(spec.child(ZERO_ADDRESS, 0)) for t, spec in self.child_specs.items()
+        }
+        self.children: dict[str, ContractConfig] = {}
         self.range = max(config.min_range, min(config.initial_range, config.max_range))
         self.cp_block = config.start_block - 1
         self.cp_hash: str | None = None
@@ -187,6 +207,7 @@ class ChainIndexer:
                 self.cp_block, self.cp_hash = row.block_number, row.block_hash
                 self.events_total, self.unknown_total = row.events_total, row.unknown_total
                 self.reorgs_total = row.reorgs_total
+                self._load_children(conn)
                 return
             if row is not None:
                 log.warning(
@@ -206,6 +227,7 @@ class ChainIndexer:
         self.cp_block = self.config.start_block - 1
         self.cp_hash = self._hash_of(self.cp_block)
         self.events_total = self.unknown_total = 0
+        self.children = {}
         values = {
             "network": self.config.network,
             "fingerprint": self.config.fingerprint(),
@@ -291,6 +313,8 @@ class ChainIndexer:
             self.events_total -= deleted
             self.unknown_total -= unknown
             self._write_checkpoint(conn)
+            # Children created after the fork point were deleted with their creation rows.
+            self._load_children(conn)
         log.warning(
             "chain %s: reorg, rolled back %s blocks (%s events) to block %s",
             self.config.chain_id,
@@ -299,6 +323,74 @@ class ChainIndexer:
             fork[0],
         )
         return old - fork[0]
+
+    # ------------------------------------------------------------------- factory children
+
+    def _load_children(self, conn: Any) -> None:
+        """Follow exactly the children whose creation rows are in the database."""
+        table = CHILDREN
+        rows = conn.execute(
+            select(table)
+            .where(table.c.chain_id == self.config.chain_id)
+            .order_by(table.c.block_number, table.c.log_index)
+        ).all()
+        self.children = {}
+        self._adopt(self.children, [dict(r._mapping) for r in rows])
+
+    def _adopt(self, children: dict[str, ContractConfig], rows: list[dict[str, Any]]) -> None:
+        """Add the children of creation ``rows`` (in chain order) to ``children``; an address
+        created twice keeps its first creation block."""
+        for row in rows:
+            spec = self.child_specs.get(row["contract_type"])
+            if spec is not None and row["address"] not in children:
+                children[row["address"]] = spec.child(row["address"], row["block_number"])
+
+    def _creations(
+        self, logs: list[dict[str, Any]], children: dict[str, ContractConfig]
+    ) -> tuple[dict[str, ContractConfig], list[dict[str, Any]]]:
+        """The factory creation logs among ``logs``.
+
+        Args:
+            logs: Raw logs of one range, in chain order.
+            children: The children known before the range.
+
+        Returns:
+            The children not known yet (address -> config), and one ``indexer_children`` row per
+            creation log.
+        """
+        found: dict[str, ContractConfig] = {}
+        rows: list[dict[str, Any]] = []
+        if not self.factories:
+            return found, rows
+        for raw in logs:
+            topics = raw.get("topics") or []
+            spec = self.factories.get((raw["address"].lower(), topics[0])) if topics else None
+            if spec is None:
+                continue
+            decoder = self.decoders[spec.factory.address][spec.topic0]
+            try:
+                args = decoder.decode(topics, raw.get("data") or "0x")
+            except DecodeError:
+                continue  # stored raw and counted by ``process`` like any undecodable log
+            address = str(args[spec.argument]).lower()
+            if address in self.by_address:
+                continue  # a static contract is followed from its deploy block already
+            block_number = int(raw["blockNumber"], 16)
+            rows.append(
+                {
+                    "chain_id": self.config.chain_id,
+                    "tx_hash": raw["transactionHash"],
+                    "log_index": int(raw["logIndex"], 16),
+                    "block_number": block_number,
+                    "block_hash": raw["blockHash"],
+                    "address": address,
+                    "contract_type": spec.child_type,
+                    "factory": spec.factory.address,
+                }
+            )
+            if address not in children and address not in found:
+                found[address] = spec.child(address, block_number)
+        return found, rows
 
     # -------------------------------------------------------------------------------- steps
 
@@ -321,11 +413,15 @@ class ChainIndexer:
             )
         )
 
-    def process(self, logs: list[dict[str, Any]]) -> Batch:
+    def process(
+        self, logs: list[dict[str, Any]], children: dict[str, ContractConfig] | None = None
+    ) -> Batch:
         """Decode -> map: turn raw logs into the rows of one batch (no I/O).
 
         Args:
             logs: Logs as returned by ``eth_getLogs``.
+            children: Factory children to decode besides the static contracts (default: the
+                ones followed so far).
 
         Returns:
             The batch; undecodable logs are kept raw and counted in ``batch.unknown``.
@@ -334,9 +430,11 @@ class ChainIndexer:
         chain_id = self.config.chain_id
         events, accounts = batch.events, batch.accounts
         handlers_for = self.registry.handlers_for
+        by_address = self.by_address
+        children = self.children if children is None else children
         for raw in logs:
             address = raw["address"].lower()
-            contract = self.by_address.get(address)
+            contract = by_address.get(address) or children.get(address)
             topics: list[str] = raw.get("topics") or []
             block_number = int(raw["blockNumber"], 16)
             log_index = int(raw["logIndex"], 16)
@@ -355,7 +453,10 @@ class ChainIndexer:
                 "data": None,
             }
             events.append(row)
-            decoder = self.decoders.get(address, {}).get(topics[0]) if topics else None
+            table = self.decoders.get(address)
+            if table is None and contract is not None:
+                table = self.child_decoders.get(contract.contract_type)
+            decoder = table.get(topics[0]) if table and topics else None
             args: dict[str, Any] | None = None
             if decoder is not None and contract is not None:
                 try:
@@ -420,6 +521,7 @@ class ChainIndexer:
             )
             insert_new(conn, EVENTS, batch.events)
             insert_new(conn, EVENT_ACCOUNTS, batch.accounts)
+            insert_new(conn, CHILDREN, batch.children)
             for table, rows in batch.tables.items():
                 insert_new(conn, table, rows)
                 for reducer in self.registry.reducers.get(table, []):
@@ -440,6 +542,8 @@ class ChainIndexer:
             self.events_total += len(batch.events)
             self.unknown_total += batch.unknown
             self._write_checkpoint(conn)
+        # Committed: from the next range on, these children's logs are read with the rest.
+        self._adopt(self.children, batch.children)
 
     def step(self) -> bool:
         """Index the next range, or check the tip when there is none.
@@ -463,7 +567,7 @@ class ChainIndexer:
         if self.pipeline and self.head - self.cp_block > 2 * self.range:
             self._pipelined(self.head)
             return True
-        result = self._read(self.cp_block, self.cp_hash, self.head)
+        result = self._read(self.cp_block, self.cp_hash, self.head, self.children)
         if result is None:
             return True  # range refused or the chain moved during the read: read again
         if result[0] == "reorg":
@@ -478,8 +582,18 @@ class ChainIndexer:
             self.progress(self.stats())
         return True
 
-    def _read(self, cp_block: int, cp_hash: str | None, target: int) -> tuple[str, Any] | None:
+    def _read(
+        self,
+        cp_block: int,
+        cp_hash: str | None,
+        target: int,
+        children: dict[str, ContractConfig],
+    ) -> tuple[str, Any] | None:
         """Read and decode the range after ``(cp_block, cp_hash)``, up to ``target``.
+
+        ``children`` are the factory children known after ``cp_block``; children created in
+        the range are found in the first read and their logs read in a second one (from their
+        creation block), so the range's batch holds their events too.
 
         Returns:
             ``("batch", (batch, last, last_hash, hashes, n_logs, n_blocks))``, ``("reorg", None)``
@@ -499,7 +613,18 @@ class ChainIndexer:
             return ("reorg", None)
         read_started = time.monotonic()
         try:
-            logs = self.rpc.get_logs(self.addresses, first, last)
+            logs = self.rpc.get_logs([*self.addresses, *sorted(children)], first, last)
+            found, creations = self._creations(logs, children)
+            if found:
+                since = min(c.start_block for c in found.values())
+                late = self.rpc.get_logs(sorted(found), since, last)
+                logs.extend(
+                    lg
+                    for lg in late
+                    if int(lg["blockNumber"], 16) >= found[lg["address"].lower()].start_block
+                )
+                logs.sort(key=lambda lg: (int(lg["blockNumber"], 16), int(lg["logIndex"], 16)))
+                children = {**children, **found}
         except RangeTooLarge as err:
             self._shrink(err)
             return None
@@ -507,11 +632,13 @@ class ChainIndexer:
         self._range_failures = 0
         again = self.rpc.headers([last])[0]
         expected = {first: head_first["hash"], last: head_last["hash"]}
+        seen: dict[str, str] = {}  # two reads must agree on every block they both saw
         if (
             again is None
             or again["hash"] != head_last["hash"]
             or any(
                 expected.get(int(lg["blockNumber"], 16), lg["blockHash"]) != lg["blockHash"]
+                or seen.setdefault(lg["blockNumber"], lg["blockHash"]) != lg["blockHash"]
                 for lg in logs
             )
         ):
@@ -519,7 +646,8 @@ class ChainIndexer:
         self._adapt(last - first + 1, elapsed, len(logs))
         processing = time.monotonic()
         self.timings["rpc"] += processing - started
-        batch = self.process(logs)
+        batch = self.process(logs, children)
+        batch.children = creations
         hashes = {int(lg["blockNumber"], 16): lg["blockHash"] for lg in logs}
         hashes[first] = head_first["hash"]
         hashes[last] = head_last["hash"]
@@ -537,16 +665,19 @@ class ChainIndexer:
         halt = threading.Event()
 
         def reader() -> None:
-            cp_block, cp_hash = self.cp_block, self.cp_hash
+            # The reader runs ahead of the writer: it tracks the children its own reads found,
+            # while ``self.children`` follows what is committed.
+            cp_block, cp_hash, children = self.cp_block, self.cp_hash, dict(self.children)
             try:
                 while cp_block < target and not halt.is_set():
-                    result = self._read(cp_block, cp_hash, target)
+                    result = self._read(cp_block, cp_hash, target, children)
                     if result is None:
                         continue
                     if result[0] == "reorg":
                         break
-                    _, last, last_hash, *_rest = result[1]
+                    batch, last, last_hash, *_rest = result[1]
                     cp_block, cp_hash = last, last_hash
+                    self._adopt(children, batch.children)
                     while not halt.is_set():
                         try:
                             items.put(result, timeout=0.2)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -145,6 +146,27 @@ class TokenBalance(Base):
     balance: Mapped[int] = mapped_column(Uint256)
 
 
+class FactoryChild(Base):
+    """A contract a factory created (``FactoryChildren`` in the config), followed from the block
+    of its creation event: one row per creation log, rolled back with it on a reorg, read back
+    when the indexer restarts."""
+
+    __tablename__ = "indexer_children"
+    __table_args__ = (
+        Index("ix_indexer_children_block", "chain_id", "block_number"),
+        Index("ix_indexer_children_address", "chain_id", "address"),
+    )
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH))
+    address: Mapped[str] = mapped_column(String(ADDRESS))
+    contract_type: Mapped[str] = mapped_column(String(64))
+    factory: Mapped[str] = mapped_column(String(ADDRESS))
+
+
 # The tables as ``Table`` objects for Core statements (the engine writes with Core: faster, and
 # the batches are lists of dicts anyway).
 EVENTS: Table = IndexedEvent.__table__  # type: ignore[assignment]
@@ -153,6 +175,7 @@ CHECKPOINTS: Table = Checkpoint.__table__  # type: ignore[assignment]
 BLOCKS: Table = IndexedBlock.__table__  # type: ignore[assignment]
 TRANSFERS: Table = TokenTransfer.__table__  # type: ignore[assignment]
 BALANCES: Table = TokenBalance.__table__  # type: ignore[assignment]
+CHILDREN: Table = FactoryChild.__table__  # type: ignore[assignment]
 
 
 # ------------------------------------------------------------------------------------ exchange
@@ -335,3 +358,96 @@ class MultisigWalletCreated(_LogRow, Base):
     wallet: Mapped[str] = mapped_column(String(ADDRESS))
     owners: Mapped[list[str]] = mapped_column(JSON)
     threshold: Mapped[int] = mapped_column(Integer)
+
+
+# -------------------------------------------------------------- multisig wallets (factory children)
+
+
+class _WalletLogRow(_LogRow):
+    wallet: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class MultisigExecution(_WalletLogRow, Base):
+    """``MultisigWallet:ExecutionSuccess``: a transaction the wallet executed, through our
+    propose/sign flow or not. A failing call reverts the whole transaction (nonce included), so
+    there is no failure event to index."""
+
+    __tablename__ = "multisig_executions"
+    __table_args__ = (
+        Index("ix_multisig_executions_block", "chain_id", "block_number"),
+        Index("ix_multisig_executions_wallet", "chain_id", "wallet", "nonce"),
+        Index("ix_multisig_executions_safe_tx", "chain_id", "wallet", "safe_tx_hash"),
+    )
+
+    safe_tx_hash: Mapped[str] = mapped_column(String(HASH))  # the EIP-712 digest owners signed
+    nonce: Mapped[int] = mapped_column(Uint256)
+    to: Mapped[str] = mapped_column(String(ADDRESS))
+    value: Mapped[int] = mapped_column(Uint256)
+
+
+class MultisigOwnerChange(_WalletLogRow, Base):
+    """An owner added (``Initialized``: one row per initial owner; ``OwnerAdded``) or removed
+    (``OwnerRemoved``). The owners now are those whose latest row says ``added``."""
+
+    __tablename__ = "multisig_owner_changes"
+    __table_args__ = (
+        # ``owner`` is part of the key: ``Initialized`` names several owners in one log.
+        PrimaryKeyConstraint("chain_id", "tx_hash", "log_index", "owner"),
+        Index("ix_multisig_owner_changes_block", "chain_id", "block_number"),
+        Index("ix_multisig_owner_changes_wallet", "chain_id", "wallet", "block_number"),
+        Index("ix_multisig_owner_changes_owner", "chain_id", "owner"),
+    )
+
+    owner: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    added: Mapped[bool] = mapped_column()
+
+
+class MultisigThresholdChange(_WalletLogRow, Base):
+    """``ThresholdChanged`` (and the threshold of ``Initialized``): the latest row is current."""
+
+    __tablename__ = "multisig_threshold_changes"
+    __table_args__ = (
+        Index("ix_multisig_threshold_changes_block", "chain_id", "block_number"),
+        Index("ix_multisig_threshold_changes_wallet", "chain_id", "wallet", "block_number"),
+    )
+
+    threshold: Mapped[int] = mapped_column(Integer)
+
+
+class MultisigHashApproval(_WalletLogRow, Base):
+    """``HashApproved``: an owner approved a digest on chain (counts as its signature)."""
+
+    __tablename__ = "multisig_hash_approvals"
+    __table_args__ = (
+        Index("ix_multisig_hash_approvals_block", "chain_id", "block_number"),
+        Index("ix_multisig_hash_approvals_wallet", "chain_id", "wallet", "hash"),
+    )
+
+    hash: Mapped[str] = mapped_column(String(HASH))
+    owner: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class MultisigDelegatecallChange(_WalletLogRow, Base):
+    """``DelegatecallAllowed``: a target put on or taken off the wallet's delegatecall list."""
+
+    __tablename__ = "multisig_delegatecall_changes"
+    __table_args__ = (
+        Index("ix_multisig_delegatecall_changes_block", "chain_id", "block_number"),
+        Index("ix_multisig_delegatecall_changes_wallet", "chain_id", "wallet", "block_number"),
+    )
+
+    target: Mapped[str] = mapped_column(String(ADDRESS))
+    allowed: Mapped[bool] = mapped_column()
+
+
+class MultisigReceipt(_WalletLogRow, Base):
+    """``Received``: plain ETH sent to the wallet."""
+
+    __tablename__ = "multisig_receipts"
+    __table_args__ = (
+        Index("ix_multisig_receipts_block", "chain_id", "block_number"),
+        Index("ix_multisig_receipts_wallet", "chain_id", "wallet", "block_number"),
+    )
+
+    sender: Mapped[str] = mapped_column(String(ADDRESS))
+    value: Mapped[int] = mapped_column(Uint256)

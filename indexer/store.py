@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Connection, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from indexer.models import BLOCKS, EVENT_ACCOUNTS, EVENTS
+from indexer.models import BLOCKS, CHILDREN, EVENT_ACCOUNTS, EVENTS
 
 # SQLite: rows per executemany call, so one huge range does not build one huge list of params.
 _SQLITE_BATCH = 5_000
@@ -153,6 +153,12 @@ def rollback_after(
     )
     blocks = BLOCKS
     conn.execute(delete(blocks).where(blocks.c.chain_id == chain_id, blocks.c.number > block))
+    # Contracts created past the fork point are forgotten with their rows (the engine reloads
+    # the children it follows after a rollback).
+    children = CHILDREN
+    conn.execute(
+        delete(children).where(children.c.chain_id == chain_id, children.c.block_number > block)
+    )
     return int(counts[0]), int(counts[1])
 
 
@@ -169,6 +175,7 @@ def wipe_chain(conn: Connection, chain_id: int, event_tables: list[Table]) -> No
         EVENTS,
         EVENT_ACCOUNTS,
         BLOCKS,
+        CHILDREN,
     ]
     for table in tables:
         conn.execute(delete(table).where(table.c.chain_id == chain_id))

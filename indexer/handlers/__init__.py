@@ -79,6 +79,8 @@ class Batch:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     tables: dict[Table, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     unknown: int = 0
+    # Contracts created by followed factories in this range (rows of ``indexer_children``).
+    children: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, model: type[Base], row: dict[str, Any]) -> None:
         """Queue one row of a domain table.

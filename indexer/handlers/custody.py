@@ -1,9 +1,12 @@
 """Custody-side contracts: KYC attestations, P2P escrows, multisig wallets created by the
-factory. One handler per event, one row per log.
+factory and every event of those wallets. One handler per event, one row per log.
 
-The wallets' own events (executions, owner changes) are not followed: they live at addresses
-the factory creates at run time, and the config follows the addresses in the deployments file
-(a factory pattern, as Ponder has, is future work).
+The wallets live at addresses ``MultisigFactory`` creates at run time: the config declares them
+(``FACTORY_CHILDREN``: ``MultisigFactory:WalletCreated``'s ``wallet`` is a ``MultisigWallet``), so
+the engine follows each one from the block of its creation and its events reach the
+``MultisigWallet:*`` handlers below. A wallet's owners and threshold now are derived from these
+rows when read (``offchain/custody/indexed.py``), so a reorg, which deletes rows, can never
+leave them stale.
 """
 
 from __future__ import annotations
@@ -11,9 +14,31 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.handlers import Batch, Event, on, registry
-from indexer.models import EscrowOpening, EscrowTransition, KycAttestation, MultisigWalletCreated
+from indexer.models import (
+    EscrowOpening,
+    EscrowTransition,
+    KycAttestation,
+    MultisigDelegatecallChange,
+    MultisigExecution,
+    MultisigHashApproval,
+    MultisigOwnerChange,
+    MultisigReceipt,
+    MultisigThresholdChange,
+    MultisigWalletCreated,
+)
 
-for _model in (KycAttestation, EscrowOpening, EscrowTransition, MultisigWalletCreated):
+for _model in (
+    KycAttestation,
+    EscrowOpening,
+    EscrowTransition,
+    MultisigWalletCreated,
+    MultisigExecution,
+    MultisigOwnerChange,
+    MultisigThresholdChange,
+    MultisigHashApproval,
+    MultisigDelegatecallChange,
+    MultisigReceipt,
+):
     registry.event_table(_model)
 
 
@@ -141,3 +166,75 @@ def wallet_created(event: Event, out: Batch) -> None:
             "threshold": a["threshold"],
         },
     )
+
+
+# --------------------------------------------------------------- MultisigWallet (factory children)
+
+
+def _wallet_row(event: Event, **values: Any) -> dict[str, Any]:
+    return event.key | {"wallet": event.address} | values
+
+
+@on("MultisigWallet:Initialized")
+def wallet_initialized(event: Event, out: Batch) -> None:
+    """The initial owners (one row each) and threshold. OpenZeppelin's ``Initializable`` emits
+    an ``Initialized(uint64 version)`` of the same name in the same transaction: skipped."""
+    a = event.args
+    if "owners" not in a:
+        return
+    for owner in a["owners"]:
+        out.add(MultisigOwnerChange, _wallet_row(event, owner=str(owner).lower(), added=True))
+    out.add(MultisigThresholdChange, _wallet_row(event, threshold=a["threshold"]))
+
+
+@on("MultisigWallet:ExecutionSuccess")
+def wallet_executed(event: Event, out: Batch) -> None:
+    """A transaction executed by the wallet (whoever proposed and submitted it)."""
+    a = event.args
+    out.add(
+        MultisigExecution,
+        _wallet_row(
+            event, safe_tx_hash=a["txHash"], nonce=a["nonce"], to=a["to"], value=a["value"]
+        ),
+    )
+
+
+@on("MultisigWallet:OwnerAdded")
+def wallet_owner_added(event: Event, out: Batch) -> None:
+    """An owner added (``addOwner``, or the new half of ``swapOwner``)."""
+    out.add(MultisigOwnerChange, _wallet_row(event, owner=event.args["owner"], added=True))
+
+
+@on("MultisigWallet:OwnerRemoved")
+def wallet_owner_removed(event: Event, out: Batch) -> None:
+    """An owner removed (``removeOwner``, or the old half of ``swapOwner``)."""
+    out.add(MultisigOwnerChange, _wallet_row(event, owner=event.args["owner"], added=False))
+
+
+@on("MultisigWallet:ThresholdChanged")
+def wallet_threshold_changed(event: Event, out: Batch) -> None:
+    """A new threshold (emitted only when it differs from the old one)."""
+    out.add(MultisigThresholdChange, _wallet_row(event, threshold=event.args["threshold"]))
+
+
+@on("MultisigWallet:HashApproved")
+def wallet_hash_approved(event: Event, out: Batch) -> None:
+    """An owner approved a digest on chain."""
+    a = event.args
+    out.add(MultisigHashApproval, _wallet_row(event, hash=a["hash"], owner=a["owner"]))
+
+
+@on("MultisigWallet:DelegatecallAllowed")
+def wallet_delegatecall_allowed(event: Event, out: Batch) -> None:
+    """A delegatecall target allowed or disallowed by the wallet itself."""
+    a = event.args
+    out.add(
+        MultisigDelegatecallChange, _wallet_row(event, target=a["target"], allowed=a["allowed"])
+    )
+
+
+@on("MultisigWallet:Received")
+def wallet_received(event: Event, out: Batch) -> None:
+    """Plain ETH received."""
+    a = event.args
+    out.add(MultisigReceipt, _wallet_row(event, sender=a["from"], value=a["value"]))

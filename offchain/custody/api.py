@@ -11,16 +11,22 @@ from typing import Any, Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from indexer.models import MultisigWalletCreated
-from offchain.custody.models import MultisigProposal
-from offchain.custody.multisig import (
-    Operation,
+from indexer.models import Checkpoint
+from offchain.custody.indexed import (
+    ExecutedTransaction,
+    IndexedWallet,
+    executed_transactions,
+    indexed_wallet,
+    indexed_wallets,
+    pending_proposals,
 )
+from offchain.custody.models import MultisigProposal
+from offchain.custody.multisig import Operation, transaction_typed_data
 from offchain.custody.service import MultisigService, ProposalView
 from tigerex.deps import SessionDep, SettingsDep, Web3Dep
 from tigerex.devchain import dev_accounts
@@ -117,12 +123,73 @@ def executor_account(settings: Settings) -> LocalAccount:
 
 
 class IndexedWalletPublic(BaseModel):
+    """A factory wallet as indexed: owners, threshold and next nonce as of ``indexed_block``."""
+
     chain_id: int
     wallet: str
+    owners: list[str]
+    threshold: int
+    nonce: int
     initial_owners: list[str]
     initial_threshold: int
     created_block: int
     created_tx: str
+    indexed_block: int
+
+    @classmethod
+    def of(cls, wallet: IndexedWallet) -> IndexedWalletPublic:
+        return cls(**wallet.__dict__)
+
+
+class ExecutedTransactionPublic(BaseModel):
+    """An execution the indexer saw (``ExecutionSuccess``), whoever submitted it; the proposal
+    fields are set when it went through our propose/sign flow."""
+
+    chain_id: int
+    wallet: str
+    nonce: int
+    safe_tx_hash: str
+    to: str
+    value: str
+    block_number: int
+    tx_hash: str
+    log_index: int
+    final: bool
+    proposal_id: int | None
+    description: str | None
+    data: str | None
+    operation: int | None
+
+    @classmethod
+    def of(cls, item: ExecutedTransaction, finalized_block: int) -> ExecutedTransactionPublic:
+        e, p = item.execution, item.proposal
+        return cls(
+            chain_id=e.chain_id,
+            wallet=e.wallet,
+            nonce=int(e.nonce),
+            safe_tx_hash=e.safe_tx_hash,
+            to=e.to,
+            value=str(e.value),
+            block_number=e.block_number,
+            tx_hash=e.tx_hash,
+            log_index=e.log_index,
+            final=e.block_number <= finalized_block,
+            proposal_id=None if p is None else p.id,
+            description=None if p is None else p.description,
+            data=None if p is None else p.data,
+            operation=None if p is None else p.operation,
+        )
+
+
+class PendingTransactionPublic(ProposalPublic):
+    """A proposal not executed on chain (as indexed). ``signers`` are the signers who are owners
+    now and ``threshold`` / ``wallet_nonce`` the indexed ones, so ``ready`` holds exactly when
+    ``execute`` can succeed; signers no longer owners are in ``stale_signers``."""
+
+    stale_signers: list[str]
+
+
+_WalletPath = Path(pattern=_ADDRESS, description="the wallet's address")
 
 
 @router.get("/wallets", response_model=list[IndexedWalletPublic])
@@ -131,24 +198,75 @@ def list_wallets(
     owner: str | None = Query(default=None, pattern=_ADDRESS),
     chain_id: int | None = None,
 ) -> list[IndexedWalletPublic]:
-    """Wallets the factory created (indexed), optionally those ``owner`` started as an owner of.
-    Live owners, threshold and nonce: ``GET /custody/wallets/{address}``."""
-    query = select(MultisigWalletCreated).order_by(MultisigWalletCreated.block_number)
-    if chain_id is not None:
-        query = query.where(MultisigWalletCreated.chain_id == chain_id)
+    """Wallets the factory created (indexed), optionally those ``owner`` is an owner of now
+    (owner changes are indexed from the wallets' events, whoever made them). Live chain reads:
+    ``GET /custody/wallets/{address}``."""
     wanted = owner.lower() if owner else None
     return [
-        IndexedWalletPublic(
-            chain_id=row.chain_id,
-            wallet=row.wallet,
-            initial_owners=row.owners,
-            initial_threshold=row.threshold,
-            created_block=row.block_number,
-            created_tx=row.tx_hash,
-        )
-        for row in session.scalars(query)
-        if wanted is None or wanted in row.owners
+        IndexedWalletPublic.of(w)
+        for w in indexed_wallets(session=session, chain_id=chain_id)
+        if wanted is None or wanted in w.owners
     ]
+
+
+@router.get("/wallets/{address}/owners", response_model=IndexedWalletPublic)
+def get_indexed_wallet(
+    session: SessionDep, address: str = _WalletPath, chain_id: int | None = None
+) -> IndexedWalletPublic:
+    """Owners, threshold and next nonce of a factory wallet, from its indexed events.
+
+    Errors: ``wallet_not_indexed`` (404), ``chain_id_required`` when the address is a wallet on
+    several indexed chains."""
+    return IndexedWalletPublic.of(
+        indexed_wallet(session=session, wallet=address, chain_id=chain_id)
+    )
+
+
+@router.get(
+    "/wallets/{address}/transactions/executed", response_model=list[ExecutedTransactionPublic]
+)
+def list_executed_transactions(
+    session: SessionDep, address: str = _WalletPath, chain_id: int | None = None
+) -> list[ExecutedTransactionPublic]:
+    """Every execution of the wallet the indexer saw, by nonce, including those that did not go
+    through our propose/sign flow (their ``proposal_id`` is null)."""
+    wallet = indexed_wallet(session=session, wallet=address, chain_id=chain_id)
+    finalized = session.scalar(
+        select(Checkpoint.finalized_block).where(Checkpoint.chain_id == wallet.chain_id)
+    )
+    return [
+        ExecutedTransactionPublic.of(item, -1 if finalized is None else finalized)
+        for item in executed_transactions(session=session, wallet=wallet)
+    ]
+
+
+@router.get(
+    "/wallets/{address}/transactions/pending", response_model=list[PendingTransactionPublic]
+)
+def list_pending_transactions(
+    session: SessionDep, address: str = _WalletPath, chain_id: int | None = None
+) -> list[PendingTransactionPublic]:
+    """Proposals of the flow that the chain has not executed (as indexed) and whose nonce is
+    still free, by nonce. Read from the database only (no node needed)."""
+    wallet = indexed_wallet(session=session, wallet=address, chain_id=chain_id)
+    owners = set(wallet.owners)
+    found = []
+    for proposal in pending_proposals(session=session, wallet=wallet):
+        signed = [s.owner for s in proposal.signatures]
+        view = ProposalView(
+            proposal=proposal,
+            typed_data=transaction_typed_data(MultisigService.transaction_of(proposal)),
+            signers=[s for s in signed if s.lower() in owners],
+            threshold=wallet.threshold,
+            wallet_nonce=wallet.nonce,
+        )
+        found.append(
+            PendingTransactionPublic(
+                **ProposalPublic.of(view).model_dump(),
+                stale_signers=[s for s in signed if s.lower() not in owners],
+            )
+        )
+    return found
 
 
 @router.get("/wallets/{address}", response_model=WalletPublic)

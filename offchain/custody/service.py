@@ -216,7 +216,7 @@ class MultisigService:
         state = self.state(proposal.wallet)
         return ProposalView(
             proposal=proposal,
-            typed_data=transaction_typed_data(self._transaction(proposal)),
+            typed_data=transaction_typed_data(self.transaction_of(proposal)),
             signers=[s.owner for s in proposal.signatures],
             threshold=state.threshold,
             wallet_nonce=state.nonce,
@@ -364,7 +364,8 @@ class MultisigService:
         )
 
     @staticmethod
-    def _transaction(proposal: MultisigProposal) -> MultisigTransaction:
+    def transaction_of(proposal: MultisigProposal) -> MultisigTransaction:
+        """The transaction a proposal stands for (what owners sign)."""
         return MultisigTransaction(
             wallet=to_checksum_address(proposal.wallet),
             chain_id=proposal.chain_id,

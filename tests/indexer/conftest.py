@@ -18,8 +18,16 @@ from indexer.config import ChainConfig, chain_from_record
 from indexer.engine import ChainIndexer
 from indexer.models import (
     Checkpoint,
+    FactoryChild,
     IndexedEvent,
     IndexedEventAccount,
+    MultisigDelegatecallChange,
+    MultisigExecution,
+    MultisigHashApproval,
+    MultisigOwnerChange,
+    MultisigReceipt,
+    MultisigThresholdChange,
+    MultisigWalletCreated,
     TokenBalance,
     TokenTransfer,
 )
@@ -29,7 +37,21 @@ from tigerex.deployments import ContractRegistry
 from tigerex.devchain import dev_accounts
 from tigerex.node import rpc_call
 
-DUMPED = (IndexedEvent, IndexedEventAccount, TokenTransfer, TokenBalance)
+DUMPED = (
+    IndexedEvent,
+    IndexedEventAccount,
+    TokenTransfer,
+    TokenBalance,
+    # Factory children and their wallets' events: followed from run-time creations.
+    FactoryChild,
+    MultisigWalletCreated,
+    MultisigExecution,
+    MultisigOwnerChange,
+    MultisigThresholdChange,
+    MultisigHashApproval,
+    MultisigDelegatecallChange,
+    MultisigReceipt,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
