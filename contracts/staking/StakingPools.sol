@@ -94,7 +94,6 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         _positions;
     mapping(uint256 poolId => mapping(address account => Checkpoints.Trace208 weights)) private _accountWeights;
     mapping(uint256 poolId => Checkpoints.Trace208 weights) private _totalWeights;
-    mapping(address token => uint256 amount) private _principal;
     mapping(address token => uint256 amount) private _rewardReserve;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE (pools, reward tokens, treasury, recoveries),
@@ -237,7 +236,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     function sweep(address token, address to) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
         if (to == address(0)) revert StakingInvalidAddress(to);
         uint256 balance = IERC20(token).balanceOf(address(this));
-        uint256 owed = _principal[token] + _rewardReserve[token];
+        uint256 owed = _principalOf(token) + _rewardReserve[token];
         if (balance <= owed) revert StakingNothingToRecover(token);
         uint256 excess = balance - owed;
         emit ExcessSwept(token, to, excess);
@@ -277,7 +276,6 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         uint256 received = _pull(token, amount);
         if (received == 0) revert StakingInvalidAmount(amount, 0);
 
-        _principal[token] += received;
         pool.totalStaked += received;
         (uint256 accountWeight, uint256 totalWeight) = _settle(poolId, pool.rewardCount, msg.sender);
         _grow(poolId, lockIndex, lock, received, accountWeight, totalWeight, false);
@@ -290,7 +288,6 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         (uint256 newAmount, uint256 accountWeight, uint256 totalWeight) =
             _shrink(poolId, pool.rewardCount, lockIndex, boostBps, oldAmount, amount);
         address token = pool.stakingToken;
-        _principal[token] -= amount;
         pool.totalStaked -= amount;
         bool toTreasury = pool.exitPolicy == ExitPolicy.PenaltyToTreasury;
         if (penalty != 0 && !toTreasury) {
@@ -342,7 +339,6 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         if (amount == 0) revert StakingNothingToCompound(poolId, msg.sender);
         reward.accrued = 0;
         _rewardReserve[token] -= amount;
-        _principal[token] += amount;
         pool.totalStaked += amount;
         _grow(poolId, lockIndex, lock, amount, accountWeight, totalWeight, true);
     }
@@ -385,7 +381,6 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         if (total == 0) revert StakingInsufficientStake(poolId, msg.sender, 0, 1, 0);
         _checkpoint(poolId, msg.sender, 0, totalWeight);
         address token = pool.stakingToken;
-        _principal[token] -= total;
         pool.totalStaked -= total;
         IERC20(token).safeTransfer(msg.sender, total);
     }
@@ -488,7 +483,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IStakingPools
     function principalOf(address token) external view returns (uint256) {
-        return _principal[token];
+        return _principalOf(token);
     }
 
     /// @inheritdoc IStakingPools
@@ -508,6 +503,16 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     function _pool(uint256 poolId) private view returns (Pool storage pool) {
         pool = _pools[poolId];
         if (pool.stakingToken == address(0)) revert StakingUnknownPool(poolId);
+    }
+
+    /// @dev Staked principal is kept per pool only (one storage write less per stake and
+    ///      withdrawal); the per-token sum is for views and the admin's `sweep`.
+    function _principalOf(address token) private view returns (uint256 total) {
+        uint256 count = _poolCount;
+        for (uint256 poolId; poolId < count; ++poolId) {
+            Pool storage pool = _pools[poolId];
+            if (pool.stakingToken == token) total += pool.totalStaked;
+        }
     }
 
     function _lockOption(uint256 poolId, Pool storage pool, uint256 lockIndex)
