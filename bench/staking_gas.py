@@ -6,9 +6,9 @@ Anvil: Cancun).
     .venv/bin/python bench/staking_gas.py --check    # exit 1 if the snapshot is out of date
 
 The common path (`stake`, `withdraw`, `claim`) is an account that already has a position and
-unclaimed rewards, in a pool with one reward token, each call in a later block than the previous one (so every weight change appends a
-new checkpoint to both the account's and the pool's `Checkpoints.Trace208`, which IStakingWeights
-requires for the launchpad's snapshots).
+unclaimed rewards, in a pool with one reward token, each call in a later block than the previous
+one (so every weight change appends a new checkpoint to both the account's and the pool's
+`Checkpoints.Trace208`, which IStakingWeights requires for the launchpad's snapshots).
 """
 
 from __future__ import annotations
