@@ -104,6 +104,8 @@ interface IStakingPools is IStakingWeights {
     ///         [10_000, MAX_BOOST_BPS], at most MAX_LOCK_OPTIONS of them.
     error StakingInvalidLockOption(uint256 index, uint32 duration, uint16 boostBps);
     error StakingTooManyLockOptions(uint256 count, uint256 max);
+    /// @notice `lockDurations` and `boostBps` must have the same length.
+    error StakingLockLengthMismatch(uint256 durations, uint256 boosts);
     /// @notice Refused needs penaltyBps 0; a penalty policy needs 0 < penaltyBps <= MAX_PENALTY_BPS.
     error StakingInvalidPenalty(ExitPolicy policy, uint16 penaltyBps);
     error StakingInvalidAddress(address account);

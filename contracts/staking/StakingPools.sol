@@ -123,9 +123,8 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256 poolId) {
         if (stakingToken == address(0)) revert StakingInvalidAddress(stakingToken);
         uint256 count = lockDurations.length;
-        if (count > MAX_LOCK_OPTIONS || boostBps.length != count) {
-            revert StakingTooManyLockOptions(Math.max(count, boostBps.length), MAX_LOCK_OPTIONS);
-        }
+        if (boostBps.length != count) revert StakingLockLengthMismatch(count, boostBps.length);
+        if (count > MAX_LOCK_OPTIONS) revert StakingTooManyLockOptions(count, MAX_LOCK_OPTIONS);
         if (exitPolicy == ExitPolicy.Refused ? penaltyBps != 0 : (penaltyBps == 0 || penaltyBps > MAX_PENALTY_BPS)) {
             revert StakingInvalidPenalty(exitPolicy, penaltyBps);
         }

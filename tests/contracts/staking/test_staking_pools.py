@@ -83,7 +83,7 @@ def test_penalty_to_stakers_registers_the_staking_token_as_reward(staking, deplo
 @pytest.mark.parametrize(
     "durations, boosts, policy, penalty, error",
     [
-        ([DAY], [10_000, 11_000], Policy.REFUSED, 0, "StakingTooManyLockOptions"),
+        ([DAY], [10_000, 11_000], Policy.REFUSED, 0, "StakingLockLengthMismatch"),
         ([DAY * (i + 1) for i in range(8)], [10_000] * 8, 0, 0, "StakingTooManyLockOptions"),
         ([DAY, DAY], [11_000, 12_000], Policy.REFUSED, 0, "StakingInvalidLockOption"),
         ([0], [11_000], Policy.REFUSED, 0, "StakingInvalidLockOption"),
