@@ -5,7 +5,8 @@ one of which also pays rewards in it.
 Invariants, per token: total paid <= total funded; the contract's balance == staked principal +
 reward reserve (nothing else enters in this test); the reserve == funded - paid; principal == the
 pools' totals; and at the end of each run, a pool's total == the sum of its positions, its total
-weight == the sum of its accounts' weights, each the sum of its positions' weights."""
+weight == the sum of its accounts' weights, each the sum of its positions' weights, and the
+rewards every account could claim are covered by the reserve."""
 
 from collections import Counter
 from typing import ClassVar
@@ -151,6 +152,14 @@ class StakingAccounting(RuleBasedStateMachine):
         c = type(self).ctx
         try:
             self._check_positions(c["staking"], c["pools"], c["users"])
+            # Solvent: every account's unclaimed rewards are covered by the reserve.
+            for token in (c["stk"], c["rwd"]):
+                owed = sum(
+                    c["staking"].earned(pool, user, token)
+                    for pool in c["pools"]
+                    for user in c["users"]
+                )
+                assert owed <= c["staking"].rewardReserveOf(token)
         finally:
             c["chain"].restore(self.snapshot)
 
