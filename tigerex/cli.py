@@ -43,6 +43,9 @@ def _register_service_commands() -> None:
     from offchain.custody.cli import app as multisig_app
 
     app.add_typer(multisig_app, name="multisig")
+    from offchain.bridge.cli import app as bridge_app
+
+    app.add_typer(bridge_app, name="bridge")
 
 
 def _fail(code: str, message: str) -> typer.Exit:
