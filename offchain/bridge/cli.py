@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_account import Account
@@ -177,3 +178,73 @@ def relayer(
         _run_loop(worker, poll_interval, once)
     finally:
         engine.dispose()
+
+
+# ------------------------------------------------------------------------ tigerex up --bridge
+
+#: The second local chain of `tigerex up --bridge`.
+LOCAL_REMOTE_CHAIN_ID = 31338
+#: Dev accounts 7-9 are the local validators (2-of-3); dev account 6 relays.
+LOCAL_VALIDATOR_ACCOUNTS = (7, 8, 9)
+LOCAL_RELAYER_ACCOUNT = 6
+
+
+def start_local_bridge(
+    *, home_rpc_url: str, host: str, log_dir: Path, deployments_dir: Path, env: dict[str, str]
+) -> tuple[Any, list[tuple[str, subprocess.Popen[bytes]]], BridgeNetwork, Path]:
+    """For ``tigerex up --bridge``: a second Anvil (chain id 31338), a fresh bridge between it
+    and the home chain, three validator processes (2-of-3) and the relayer.
+
+    Returns the second node, the started processes (name, process), the network and its config
+    path. The caller stops them (processes first, then the node).
+    """
+    import sys
+
+    from offchain.bridge.deploy import deploy_bridge_network
+    from tigerex.node import AnvilNode
+    from tigerex.process import spawn
+
+    remote = AnvilNode(
+        host=host, chain_id=LOCAL_REMOTE_CHAIN_ID, log_file=log_dir / "anvil-bridge.log"
+    )
+    remote.start()
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        keys = [dev_accounts()[i] for i in LOCAL_VALIDATOR_ACCOUNTS]
+        network = deploy_bridge_network(
+            rpc_urls=[home_rpc_url, remote.url],
+            deployer=dev_accounts()[0],
+            validators=[str(k.address) for k in keys],
+            threshold=2,
+            mint_to=[str(a.address) for a in dev_accounts()],
+        )
+        path = default_config_path(deployments_dir)
+        network.save(path)
+        base = [sys.executable, "-m", "tigerex.cli", "bridge"]
+        for n, key in enumerate(keys, start=1):
+            log = (log_dir / f"bridge-validator-{n}.log").open("ab")
+            args = [*base, "validator", "--key-env", "TIGEREX_BRIDGE_VALIDATOR_KEY"]
+            proc = spawn(
+                [*args, "--config", str(path)],
+                env={
+                    **env,
+                    "TIGEREX_BRIDGE_VALIDATOR_KEY": "0x" + key.key.hex().removeprefix("0x"),
+                },
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            children.append((f"bridge-validator-{n}", proc))
+        log = (log_dir / "bridge-relayer.log").open("ab")
+        relayer_args = [*base, "relayer", "--dev-account", str(LOCAL_RELAYER_ACCOUNT)]
+        proc = spawn(
+            [*relayer_args, "--config", str(path)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        children.append(("bridge-relayer", proc))
+    except BaseException:
+        from tigerex.process import stop
+
+        for _name, child in children:
+            stop(child)
+        remote.stop()
+        raise
+    return remote, children, network, path

@@ -145,8 +145,11 @@ class Relayer:
             row.claim_raw_tx = "0x" + bytes(signed.raw_transaction).hex()
             row.last_error = None
         # Recorded and committed: only now is it sent.
-        w3.eth.send_raw_transaction(signed.raw_transaction)
+        self._broadcast(w3, bytes(signed.raw_transaction))
         return self._settle(pk, bridge)
+
+    def _broadcast(self, w3: Web3, raw_transaction: bytes) -> None:
+        w3.eth.send_raw_transaction(raw_transaction)
 
     def _settle(self, pk: int, bridge: Contract) -> bool:
         """Wait for the recorded transaction's receipt and record the outcome."""
