@@ -137,3 +137,33 @@ def test_migration_0008_matches_the_bridge_models(database_url):
         diffs = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert [d for d in diffs if "bridge_" in repr(d)] == []
+
+
+def test_validators_sign_again_after_the_destination_rotates(world, sessions, user):
+    from offchain.bridge.deploy import transact
+    from offchain.bridge.messages import pack_signatures, rotation_typed_data, sorted_validators
+    from tigerex.eip712 import sign_typed_data
+
+    world.lock(user, AMOUNT, user)
+    world.mine(CHAIN_A, CONFIRMATIONS)
+    vals = validators(world, sessions, (0, 1))
+    for v in vals:
+        v.run_once()  # signed for epoch 1 of chain B, not claimed yet
+    keys = validator_keys()
+    new_set = sorted_validators([k.address for k in keys[:2]] + [dev_accounts()[9].address])
+    bridge_b = world.bridge[CHAIN_B]
+    typed = rotation_typed_data(
+        bridge=bridge_b.address, chain_id=CHAIN_B, epoch=1, validators=new_set, threshold=2
+    )
+    signatures = pack_signatures({k.address: sign_typed_data(typed, k.key) for k in keys[:2]})
+    transact(
+        world.w3[CHAIN_B],
+        dev_accounts()[0],
+        bridge_b.functions.rotateValidators(new_set, 2, signatures),
+    )
+    assert bridge_b.functions.epoch().call() == 2
+    assert [v.run_once() for v in vals] == [1, 1]  # the same message, now for epoch 2
+    Relayer(world.network, dev_accounts()[5], sessions).run_once()
+    assert world.wrapped.functions.totalSupply().call() == AMOUNT
+    (claimed,) = bridge_b.events.Claimed().get_logs(from_block=0)
+    assert claimed["args"]["epoch"] == 2
