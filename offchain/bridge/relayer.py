@@ -115,7 +115,7 @@ class Relayer:
     def _try_claim(
         self, pk: int, bridge: Contract, epoch: int, threshold: int, members: set[str]
     ) -> bool:
-        w3 = self.w3[int(bridge.w3.eth.chain_id)]
+        w3 = bridge.w3
         with session_scope(self.sessions) as session:
             row = session.get(BridgeMessageRow, pk)
             if row is None or row.status != PENDING:
