@@ -26,6 +26,8 @@ contract Bridge is IBridge, AccessControl, Pausable, ReentrancyGuardTransient, E
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @inheritdoc IBridge
     uint256 public constant MAX_VALIDATORS = 32;
+    /// @notice Longest grace period a deployment may choose: an old set must not linger.
+    uint256 public constant MAX_GRACE_PERIOD = 30 days;
 
     bytes32 private constant _MESSAGE_TYPEHASH = keccak256(
         "BridgeMessage(uint8 kind,uint256 srcChainId,address srcBridge,uint256 dstChainId,uint256 nonce,"
@@ -83,7 +85,7 @@ contract Bridge is IBridge, AccessControl, Pausable, ReentrancyGuardTransient, E
     /// @param validators_ Epoch 1's validators, strictly ascending.
     /// @param threshold_ Signatures needed, a strict majority of `validators_`.
     /// @param window Seconds per cap window.
-    /// @param gracePeriod Seconds the previous set stays valid after a rotation.
+    /// @param gracePeriod Seconds the previous set stays valid after a rotation (<= 30 days).
     constructor(
         address admin,
         address guardian,
@@ -92,7 +94,8 @@ contract Bridge is IBridge, AccessControl, Pausable, ReentrancyGuardTransient, E
         uint256 window,
         uint256 gracePeriod
     ) EIP712("TigerEx Bridge", "1") {
-        if (window == 0) revert BridgeInvalidValidatorSet(0, 0);
+        // A grace period beyond MAX_GRACE_PERIOD would also not fit the packed uint64 deadline.
+        if (window == 0 || gracePeriod > MAX_GRACE_PERIOD) revert BridgeInvalidConfig(window, gracePeriod);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GUARDIAN_ROLE, guardian);
         WINDOW = window;

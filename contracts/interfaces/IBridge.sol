@@ -95,6 +95,7 @@ interface IBridge {
     error BridgeEpochExpired(uint256 epoch, uint256 currentEpoch);
     error BridgeInvalidValidatorSet(uint256 count, uint256 threshold);
     error BridgeInvalidValidator(address validator);
+    error BridgeInvalidConfig(uint256 window, uint256 gracePeriod);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS

@@ -40,6 +40,13 @@ ConfigPath = Annotated[
     typer.Option("--config", help="Bridge config (default: <deployments>/bridge-local.json)."),
 ]
 PollInterval = Annotated[float, typer.Option(help="Seconds between rounds.")]
+NodeOverride = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rpc-url",
+        help="CHAIN_ID=URL: this process's own node for a chain (default: the config's); repeat.",
+    ),
+]
 Once = Annotated[bool, typer.Option(help="One round, then exit.")]
 
 
@@ -70,6 +77,18 @@ def _migrate(url: str) -> None:
 
 def _config_path(config: Path | None) -> Path:
     return config or default_config_path(get_settings().deployments_dir)
+
+
+def _load_network(config: Path | None, overrides: list[str] | None) -> BridgeNetwork:
+    """The config, with this process's own node URLs: each validator should read the chains
+    through nodes it trusts, not through a shared one."""
+    network = BridgeNetwork.load(_config_path(config))
+    for item in overrides or []:
+        chain_id, sep, url = item.partition("=")
+        if not sep or not chain_id.strip().isdigit():
+            raise ConfigurationError(f"--rpc-url takes CHAIN_ID=URL, got {item!r}")
+        network.chain(int(chain_id)).rpc_url = url
+    return network
 
 
 def _run_loop(worker: object, poll_interval: float, once: bool) -> None:
@@ -139,12 +158,13 @@ def validator(
     ] = None,
     poll_interval: PollInterval = 0.5,
     once: Once = False,
+    rpc_url: NodeOverride = None,
 ) -> None:
     """Run one validator: sign every final deposit and burn, publish to the shared store."""
     from offchain.bridge.validator import Validator
 
     account = _account(key_env, dev_account)
-    network = BridgeNetwork.load(_config_path(config))
+    network = _load_network(config, rpc_url)
     url = get_settings().database
     _migrate(url)
     engine = make_engine(url)
@@ -163,12 +183,13 @@ def relayer(
     config: ConfigPath = None,
     poll_interval: PollInterval = 0.5,
     once: Once = False,
+    rpc_url: NodeOverride = None,
 ) -> None:
     """Run the relayer: claim every message with a quorum of signatures (pays the gas)."""
     from offchain.bridge.relayer import Relayer
 
     account = _account(key_env, dev_account)
-    network = BridgeNetwork.load(_config_path(config))
+    network = _load_network(config, rpc_url)
     url = get_settings().database
     _migrate(url)
     engine = make_engine(url)

@@ -547,3 +547,29 @@ def test_a_rotation_while_paused_is_possible(
     bridge.pause(sender=guardian)
     rotate(bridge, chain, validators, next_set, relayer)
     assert bridge.epoch() == 2
+
+
+@pytest.mark.parametrize(("window", "grace"), [(0, GRACE_PERIOD), (WINDOW, 30 * 86_400 + 1)])
+def test_deployment_with_a_zero_window_or_an_overlong_grace_period_is_refused(
+    project, deployer, guardian, validators, window, grace
+):
+    with ape.reverts():
+        deployer.deploy(
+            project.Bridge,
+            deployer,
+            guardian,
+            validators.addresses,
+            validators.threshold,
+            window,
+            grace,
+        )
+
+
+@pytest.mark.parametrize("threshold", [0, 2, 6])  # 2 of 5 is not a majority
+def test_deployment_with_an_invalid_threshold_is_refused(
+    project, deployer, guardian, validators, threshold
+):
+    with ape.reverts():
+        deployer.deploy(
+            project.Bridge, deployer, guardian, validators.addresses, threshold, WINDOW, 60
+        )

@@ -60,3 +60,24 @@ def test_relayer_with_a_missing_config_says_what_to_run(tmp_path):
     assert result.returncode == 1
     assert "error[bridge_config_invalid]" in result.stdout
     assert "tigerex bridge deploy" in result.stdout
+
+
+def test_a_malformed_node_override_is_refused(tmp_path, anvil_a, anvil_b):
+    from offchain.bridge.config import ChainConfig
+
+    zero = "0x" + "00" * 20
+    BridgeNetwork(
+        chains=[
+            ChainConfig(chain_id=CHAIN_A, rpc_url=anvil_a.url, bridge=zero, deploy_block=0),
+            ChainConfig(chain_id=CHAIN_B, rpc_url=anvil_b.url, bridge=zero, deploy_block=0),
+        ],
+        validators=[],
+        threshold=1,
+    ).save(tmp_path / "bridge.json")
+    result = tigerex(
+        "bridge", "validator", "--key-env", "K", "--config", str(tmp_path / "bridge.json"),
+        "--rpc-url", "not-a-chain", "--once",
+        env={"K": "0x" + "11" * 32, "TIGEREX_DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "error[configuration_invalid]: --rpc-url takes CHAIN_ID=URL" in result.stdout
