@@ -549,12 +549,19 @@ def test_a_rotation_while_paused_is_possible(
     assert bridge.epoch() == 2
 
 
+def fresh_deployer(accounts):
+    """An account no other test deploys from: the address a refused deployment would have had
+    was never used by a contract that an earlier test deployed and its snapshot reverted (Ape
+    would decode the revert with that contract's ABI)."""
+    return accounts[7]
+
+
 @pytest.mark.parametrize(("window", "grace"), [(0, GRACE_PERIOD), (WINDOW, 30 * 86_400 + 1)])
 def test_deployment_with_a_zero_window_or_an_overlong_grace_period_is_refused(
-    project, deployer, guardian, validators, window, grace
+    project, deployer, guardian, validators, accounts, window, grace
 ):
-    with ape.reverts():
-        deployer.deploy(
+    with ape.reverts(project.Bridge.BridgeInvalidConfig, window=window, gracePeriod=grace):
+        fresh_deployer(accounts).deploy(
             project.Bridge,
             deployer,
             guardian,
@@ -567,9 +574,9 @@ def test_deployment_with_a_zero_window_or_an_overlong_grace_period_is_refused(
 
 @pytest.mark.parametrize("threshold", [0, 2, 6])  # 2 of 5 is not a majority
 def test_deployment_with_an_invalid_threshold_is_refused(
-    project, deployer, guardian, validators, threshold
+    project, deployer, guardian, validators, accounts, threshold
 ):
-    with ape.reverts():
-        deployer.deploy(
+    with ape.reverts(project.Bridge.BridgeInvalidValidatorSet, count=5, threshold=threshold):
+        fresh_deployer(accounts).deploy(
             project.Bridge, deployer, guardian, validators.addresses, threshold, WINDOW, 60
         )
