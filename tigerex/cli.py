@@ -43,6 +43,9 @@ def _register_service_commands() -> None:
     from offchain.custody.cli import app as multisig_app
 
     app.add_typer(multisig_app, name="multisig")
+    from offchain.bridge.cli import app as bridge_app
+
+    app.add_typer(bridge_app, name="bridge")
 
 
 def _fail(code: str, message: str) -> typer.Exit:
@@ -464,6 +467,13 @@ def up(
     data_dir: Annotated[
         Path | None, typer.Option(help="Chain state, database and logs (default: .data/).")
     ] = None,
+    bridge: Annotated[
+        bool,
+        typer.Option(
+            "--bridge",
+            help="Also a second Anvil (chain id 31338), a bridge, 3 validators and a relayer.",
+        ),
+    ] = False,
 ) -> None:
     """The main job: a local chain with everything deployed and the services up.
 
@@ -484,6 +494,7 @@ def up(
     total = 6
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     anvil: AnvilNode | None = None
+    extra_nodes: list[AnvilNode] = []  # the bridge's second chain
     with sigterm_as_interrupt():
         try:
             step(1, total, "toolchain: solc (npm, WebAssembly) and Anvil (npm)")
@@ -560,6 +571,26 @@ def up(
             )
             children.append(("indexer", indexer_proc))
 
+            bridge_lines: list[str] = []
+            if bridge:
+                from offchain.bridge.cli import start_local_bridge
+
+                step(6, total, "bridge: second Anvil, Bridge on both chains, 2-of-3 validators")
+                remote, bridge_children, network, bridge_config = start_local_bridge(
+                    home_rpc_url=anvil.url,
+                    host=host,
+                    log_dir=log_dir,
+                    deployments_dir=deployments_dir,
+                    env=env,
+                )
+                extra_nodes.append(remote)
+                children.extend(bridge_children)
+                bridge_lines = [
+                    f"  bridge chain  {remote.url}  (chain id {remote.chain_id})",
+                    *(f"  Bridge        {c.bridge}  (chain {c.chain_id})" for c in network.chains),
+                    f"  bridge config {bridge_config}",
+                ]
+
             console.print()
             console.print("[bold green]TigerEx is up.[/bold green]")
             console.print(f"  chain RPC     {anvil.url}  (chain id {anvil.chain_id})")
@@ -568,6 +599,8 @@ def up(
             console.print(f"  API docs      {base}/docs")
             console.print(f"  indexer       {base}/indexer/status")
             console.print(f"  deployments   {path}")
+            for line in bridge_lines:
+                console.print(line)
             console.print(f"  logs          {log_dir}")
             console.print("Ctrl-C stops everything.")
             while True:
@@ -577,7 +610,7 @@ def up(
                         raise _fail(
                             "service_exited", f"{name} exited ({proc.returncode}); see {log}"
                         )
-                if not anvil.is_running:
+                if not anvil.is_running or not all(n.is_running for n in extra_nodes):
                     raise _fail("node_exited", f"Anvil exited; see {log_dir / 'anvil.log'}")
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -585,6 +618,8 @@ def up(
         finally:
             for _name, proc in reversed(children):
                 stop(proc)
+            for extra in extra_nodes:
+                extra.stop()
             if anvil is not None:
                 anvil.stop()
     console.print("stopped; chain state saved to " + str(state_file))

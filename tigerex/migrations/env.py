@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import indexer.models  # noqa: F401  (registers the indexer's tables)
+import offchain.bridge.models  # bridge messages, validator signatures
 import offchain.custody.models  # noqa: F401  (multisig proposals and signatures)
 import tigerex.models  # noqa: F401  (registers the kernel tables)
 from tigerex.db import Base, make_engine

@@ -1,0 +1,1 @@
+"""The cross-chain bridge's off-chain side: message encoding, validators and the relayer."""
