@@ -24,6 +24,8 @@ SUITE = {
     "KYCRegistry": "KYCRegistry",
     "Escrow": "Escrow",
     "MultisigFactory": "MultisigFactory",
+    "VestingVault": "VestingVault",
+    "Launchpad": "Launchpad",
 }
 
 
@@ -75,6 +77,10 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
         c["address"] for n, c in data["contracts"].items() if n in ("tWETH", "tUSDC")
     ]
     assert list(market[2:8]) == [10**15, 10, 1, 10, 20, True]
+    # The launchpad creates buyers' vesting schedules in the vault.
+    vault = registry.contract("VestingVault")
+    launchpad = data["contracts"]["Launchpad"]["address"]
+    assert vault.functions.hasRole(vault.functions.SCHEDULER_ROLE().call(), launchpad).call()
 
 
 def test_redeploy_is_idempotent_and_force_redeploys(fresh_anvil, tmp_path):
