@@ -649,3 +649,37 @@ def test_part_of_a_fill_worth_less_than_one_token_unit_is_refunded(
     assert paid_out == sum(commits.values())
     assert fin.proceeds + sweep.payment == sum(commits.values()) - refunds
     assert tusd.balanceOf(launchpad) == 0
+
+
+def test_no_return_sale_token_is_sold_vested_and_claimed(
+    project, launchpad, vault, sales, deployer, alice, chain
+):
+    usdt_like = deployer.deploy(project.NoReturnToken)
+    usdt_like.mint(deployer, 10**30, sender=deployer)
+    usdt_like.approve(launchpad, 2**256 - 1, sender=deployer)
+    sale_id, p = sales.create(saleToken=usdt_like.address, softCap=0)
+    launchpad.buy(sale_id, 100 * USD, sender=alice)
+    sales.end(p)
+    launchpad.finalize(sale_id, sender=alice)  # approves the vault: forceApprove, no return value
+    settled = event(launchpad.settle(sale_id, sender=alice), "Settled")
+    chain.pending_timestamp = p["vesting"][0] + VESTING["cliff"] + VESTING["duration"]
+    vault.claim(settled.scheduleId, sender=alice)
+    assert usdt_like.balanceOf(alice) == settled.tokens == tokens_for(100 * USD, PRICE)
+
+
+def test_reentrant_sale_token_cannot_reenter_during_settle(
+    project, launchpad, sales, deployer, alice
+):
+    evil = deployer.deploy(project.ReentrantToken)
+    evil.mint(deployer, 10**30, sender=deployer)
+    evil.approve(launchpad, 2**256 - 1, sender=deployer)
+    sale_id, p = sales.create(saleToken=evil.address, softCap=0)
+    launchpad.buy(sale_id, 100 * USD, sender=alice)
+    sales.end(p)
+    launchpad.finalize(sale_id, sender=alice)
+    # While the vault pulls alice's tokens, the token calls back into the launchpad.
+    evil.arm(launchpad, launchpad.sweepRemainder.encode_input(sale_id), sender=alice)
+    settled = event(launchpad.settle(sale_id, sender=alice), "Settled")
+    assert evil.attempted() and not evil.reentered()
+    assert settled.tokens == tokens_for(100 * USD, PRICE)
+    assert state(launchpad, sale_id).tokensHeld == 0  # all sold tokens went to the vault
