@@ -10,7 +10,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
 import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 
@@ -44,14 +44,23 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         "uint64 expiry,uint64 salt,uint32 epoch,uint16 maxFeeBps)"
     );
 
+    /// @inheritdoc IExchange
+    uint256 public constant ERC1271_GAS_LIMIT = 200_000;
+
     uint256 private constant _BPS = 10_000;
+    uint256 private constant _FILLED_MASK = type(uint64).max;
+    uint256 private constant _CANCELLED = 1 << 64;
+    /// @dev Gas `_isValidERC1271` needs beyond the call's own limit: the 1/64 that EIP-150
+    ///      keeps back, a cold account access (2,600) and the few opcodes before the call.
+    uint256 private constant _ERC1271_GAS_RESERVE = ERC1271_GAS_LIMIT / 63 + 5_000;
     /// @dev Size of an encoded `Order` (nine static fields).
     uint256 private constant _ORDER_SIZE = 9 * 32;
 
     // --------------------------------------------------------------------------- STORAGE
 
     /// @dev Three slots; the grid limits (lotSize < 2**96, tickSize < 2**64) keep every
-    ///      amount below 2**192 (quantity and price are uint64).
+    ///      amount below 2**192 (quantity and price are uint64). Settlement reads the slots as
+    ///      raw words (`_loadMarket`), so the packing below is also spelled out there.
     struct MarketStorage {
         // slot 0
         address base;
@@ -61,16 +70,11 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint64 tickSize;
         uint16 makerFeeBps;
         uint16 takerFeeBps;
-        // slot 2: written by every fill that pays a fee
+        // slot 2: written once per batch (per market) that pays a fee
         uint112 baseFees;
         uint112 quoteFees;
         uint24 minQuantityLots;
         bool active;
-    }
-
-    struct OrderState {
-        uint64 filledLots;
-        bool cancelled;
     }
 
     struct WithdrawalRequest {
@@ -78,16 +82,35 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint64 unlocksAt;
     }
 
-    /// @dev One fill, kept in memory to stay clear of stack limits.
-    struct Fill {
+    /// @dev A market as settlement uses it, loaded once per batch into memory, with the fees
+    ///      the batch accrued so far (written to storage by `_flushFees`). `marketId` 0 means
+    ///      "none loaded": market 0 never exists, so a match naming it meets `active == false`.
+    struct MarketCache {
+        uint256 marketId;
         address base;
         address quote;
+        uint256 lotSize;
+        uint256 tickSize;
+        uint256 makerFeeBps;
+        uint256 takerFeeBps;
+        uint256 minQuantityLots;
+        bool active;
+        uint256 baseFees;
+        uint256 quoteFees;
+    }
+
+    /// @dev One fill, in memory to stay clear of stack limits; allocated once per call and
+    ///      overwritten by every match (memory is never freed, so a new one per match would
+    ///      grow the memory cost of a batch quadratically).
+    struct Fill {
         address buyer;
         address seller;
         uint256 baseAmount;
         uint256 quoteAmount;
         uint256 buyerFee;
         uint256 sellerFee;
+        uint256 sellerBase; // the seller's base balance, read by the funds check
+        uint256 buyerQuote; // the buyer's quote balance, read by the funds check
     }
 
     address private immutable _weth;
@@ -97,7 +120,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     uint32 private _withdrawalDelay;
 
     mapping(uint32 marketId => MarketStorage) private _markets;
-    mapping(bytes32 orderHash => OrderState) private _orders;
+    /// @dev Low 64 bits: lots filled; bit 64: cancelled. One word, so one SLOAD and one SSTORE.
+    mapping(bytes32 orderHash => uint256 state) private _orderStates;
     mapping(address token => mapping(address account => uint256 balance)) private _balances;
     mapping(address token => mapping(address account => WithdrawalRequest)) private _withdrawals;
     /// @dev A maker's epochs, eight uint32 lanes per word: lane `i` of word `w` is market
@@ -179,49 +203,32 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function settle(Match[] calldata matches) external onlyRole(OPERATOR_ROLE) whenNotPaused nonReentrant {
+        MarketCache memory mkt;
+        Fill memory f;
         uint256 count = matches.length;
         for (uint256 i; i < count;) {
             Match calldata m = matches[i];
             bytes32 makerHash = _hashOrder(m.maker);
             bytes32 takerHash = _hashOrder(m.taker);
-            SkipReason reason = _settleMatch(m, makerHash, takerHash);
+            SkipReason reason = _settleMatch(m, makerHash, takerHash, mkt, f);
             if (reason != SkipReason.None) emit MatchSkipped(makerHash, takerHash, reason);
             // cannot overflow: i < count
             unchecked {
                 ++i;
             }
         }
+        _flushFees(mkt);
     }
 
     /// @inheritdoc IExchange
-    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots)
+    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots, uint16 maxTakerFeeBps)
         external
         whenNotPaused
         nonReentrant
     {
         bytes32 makerHash = _hashOrder(maker);
-        uint32 marketId = maker.marketId;
-        MarketStorage memory mkt = _markets[marketId];
-        SkipReason reason;
-        if (!mkt.active) {
-            reason = SkipReason.MarketInactive;
-        } else if (quantityLots == 0) {
-            reason = SkipReason.QuantityZero;
-        } else {
-            uint64 makerFilled;
-            (reason, makerFilled) = _checkOrder(maker, makerHash, signature, mkt.makerFeeBps, quantityLots, mkt.minQuantityLots);
-            if (reason == SkipReason.None) {
-                Fill memory f = _fill(mkt, maker.isBuy, maker.maker, msg.sender, quantityLots, maker.priceTicks);
-                reason = _checkBalances(f, maker.isBuy);
-                if (reason == SkipReason.None) {
-                    _orders[makerHash].filledLots = makerFilled;
-                    _execute(f, mkt, marketId);
-                    _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantityLots, f);
-                    return;
-                }
-            }
-        }
-        revert ExchangeFillRejected(makerHash, reason);
+        SkipReason reason = _fillDirect(maker, makerHash, signature, quantityLots, maxTakerFeeBps);
+        if (reason != SkipReason.None) revert ExchangeFillRejected(makerHash, reason);
     }
 
     // ---------------------------------------------------------------------------- CANCELS
@@ -230,9 +237,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function cancelOrder(Order calldata order) external {
         bytes32 orderHash = _hashOrder(order);
         if (order.maker != msg.sender) revert ExchangeNotOrderMaker(orderHash, msg.sender);
-        OrderState storage state = _orders[orderHash];
-        if (state.cancelled) revert ExchangeOrderAlreadyCancelled(orderHash);
-        state.cancelled = true;
+        uint256 state = _orderStates[orderHash];
+        if (state & _CANCELLED != 0) revert ExchangeOrderAlreadyCancelled(orderHash);
+        _orderStates[orderHash] = state | _CANCELLED;
         emit OrderCancelled(orderHash, msg.sender);
     }
 
@@ -368,12 +375,12 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function filled(bytes32 orderHash) external view returns (uint64) {
-        return _orders[orderHash].filledLots;
+        return uint64(_orderStates[orderHash]);
     }
 
     /// @inheritdoc IExchange
     function cancelled(bytes32 orderHash) external view returns (bool) {
-        return _orders[orderHash].cancelled;
+        return _orderStates[orderHash] & _CANCELLED != 0;
     }
 
     /// @inheritdoc IExchange
@@ -447,78 +454,118 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
-    /// @dev Checks one match; on success moves the funds and emits OrderFilled, otherwise
-    ///      changes nothing and returns the reason.
-    function _settleMatch(Match calldata m, bytes32 makerHash, bytes32 takerHash) private returns (SkipReason) {
-        uint32 marketId = m.maker.marketId;
-        MarketStorage memory mkt = _markets[marketId];
-        SkipReason reason = _checkPair(m, mkt);
+    /// @dev Checks one match; on success moves the funds, accrues the fees in `mkt` and emits
+    ///      OrderFilled, otherwise changes nothing and returns the reason. Checks in the order
+    ///      of the SkipReason codes: pair checks, then the maker's, the taker's, then funds.
+    function _settleMatch(
+        Match calldata m,
+        bytes32 makerHash,
+        bytes32 takerHash,
+        MarketCache memory mkt,
+        Fill memory f
+    ) private returns (SkipReason reason) {
+        Order calldata maker = m.maker;
+        uint64 quantity = m.quantityLots;
+        reason = _checkPair(m, mkt);
         if (reason != SkipReason.None) return reason;
-        uint64 makerFilled;
-        (reason, makerFilled) =
-            _checkOrder(m.maker, makerHash, m.makerSignature, mkt.makerFeeBps, m.quantityLots, mkt.minQuantityLots);
+        uint256 makerState;
+        (reason, makerState) =
+            _checkOrder(maker, makerHash, m.makerSignature, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
         if (reason != SkipReason.None) return reason;
-        uint64 takerFilled;
-        (reason, takerFilled) =
-            _checkOrder(m.taker, takerHash, m.takerSignature, mkt.takerFeeBps, m.quantityLots, mkt.minQuantityLots);
+        uint256 takerState;
+        (reason, takerState) =
+            _checkOrder(m.taker, takerHash, m.takerSignature, mkt.takerFeeBps, quantity, mkt.minQuantityLots);
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        Fill memory f = _fill(mkt, m.maker.isBuy, m.maker.maker, m.taker.maker, m.quantityLots, m.maker.priceTicks);
-        reason = _checkBalances(f, m.maker.isBuy);
+        reason = _checkFunds(mkt, f, maker, m.taker.maker, quantity);
         if (reason != SkipReason.None) return reason;
 
-        _orders[makerHash].filledLots = makerFilled;
-        _orders[takerHash].filledLots = takerFilled;
-        _execute(f, mkt, marketId);
-        _emitFilled(makerHash, takerHash, m.maker, m.taker.maker, m.quantityLots, f);
-        return SkipReason.None;
+        _orderStates[makerHash] = makerState;
+        _orderStates[takerHash] = takerState;
+        _execute(mkt, f);
+        _emitFilled(makerHash, takerHash, maker, m.taker.maker, quantity, f);
+    }
+
+    /// @dev `fillOrder` with the caller as taker: the same checks as `_settleMatch` for the
+    ///      maker order, the caller's fee bound in place of a taker order.
+    function _fillDirect(
+        Order calldata maker,
+        bytes32 makerHash,
+        bytes calldata signature,
+        uint64 quantity,
+        uint16 maxTakerFeeBps
+    ) private returns (SkipReason reason) {
+        MarketCache memory mkt;
+        _loadMarket(mkt, maker.marketId);
+        if (!mkt.active) return SkipReason.MarketInactive;
+        if (quantity == 0) return SkipReason.QuantityZero;
+        // The caller's bound plays the role of a taker order's maxFeeBps.
+        if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
+        uint256 makerState;
+        (reason, makerState) = _checkOrder(maker, makerHash, signature, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
+        if (reason != SkipReason.None) return reason;
+        Fill memory f;
+        reason = _checkFunds(mkt, f, maker, msg.sender, quantity);
+        if (reason != SkipReason.None) return reason;
+        _orderStates[makerHash] = makerState;
+        _execute(mkt, f);
+        _flushFees(mkt);
+        _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantity, f);
     }
 
     /// @dev Checks that need both orders: same active market, opposite sides, crossing prices
-    ///      (the fill is at the maker's price), a non-zero quantity.
-    function _checkPair(Match calldata m, MarketStorage memory mkt) private pure returns (SkipReason) {
+    ///      (the fill is at the maker's price), a non-zero quantity. Loads the market into
+    ///      `mkt` when the match names another one than the previous match (fees accrued so
+    ///      far for the previous market are written first).
+    function _checkPair(Match calldata m, MarketCache memory mkt) private returns (SkipReason) {
         Order calldata maker = m.maker;
         Order calldata taker = m.taker;
-        if (taker.marketId != maker.marketId) return SkipReason.MarketMismatch;
-        if (!mkt.active) return SkipReason.MarketInactive;
-        if (taker.isBuy == maker.isBuy) return SkipReason.SidesNotOpposite;
-        if (maker.isBuy ? taker.priceTicks > maker.priceTicks : taker.priceTicks < maker.priceTicks) {
-            return SkipReason.PricesNotCrossing;
+        uint32 marketId = maker.marketId;
+        if (taker.marketId != marketId) return SkipReason.MarketMismatch;
+        if (marketId != mkt.marketId) {
+            _flushFees(mkt);
+            _loadMarket(mkt, marketId);
         }
+        if (!mkt.active) return SkipReason.MarketInactive;
+        bool makerBuys = maker.isBuy;
+        if (taker.isBuy == makerBuys) return SkipReason.SidesNotOpposite;
+        uint64 price = maker.priceTicks;
+        if (makerBuys ? taker.priceTicks > price : taker.priceTicks < price) return SkipReason.PricesNotCrossing;
         if (m.quantityLots == 0) return SkipReason.QuantityZero;
         return SkipReason.None;
     }
 
-    /// @dev Order-level checks with the maker's reason codes; returns the new filled quantity.
-    ///      The signature is checked only at the first fill: a recorded fill proves it.
+    /// @dev Order-level checks with the maker's reason codes; returns the order's new state
+    ///      word (filled lots after this fill, not cancelled). The signature is checked only at
+    ///      the first fill: a recorded fill proves it.
     function _checkOrder(
         Order calldata order,
         bytes32 orderHash,
         bytes calldata signature,
-        uint16 feeBps,
+        uint256 feeBps,
         uint64 quantity,
-        uint24 minQuantityLots
-    ) private view returns (SkipReason, uint64) {
+        uint256 minQuantityLots
+    ) private view returns (SkipReason, uint256) {
         if (block.timestamp >= order.expiry) return (SkipReason.MakerExpired, 0);
         if (feeBps > order.maxFeeBps) return (SkipReason.MakerFeeAboveMax, 0);
-        uint64 total = order.quantityLots;
+        uint256 total = order.quantityLots;
         if (total < minQuantityLots) return (SkipReason.MakerBelowMinQuantity, 0);
-        OrderState memory state = _orders[orderHash];
-        if (state.cancelled) return (SkipReason.MakerCancelled, 0);
-        uint64 done = state.filledLots;
-        // cannot underflow: filledLots only grows up to quantityLots (checked below)
+        uint256 state = _orderStates[orderHash];
+        if (state & _CANCELLED != 0) return (SkipReason.MakerCancelled, 0);
+        // Not cancelled, so the word is the filled quantity: at most total (checked below).
+        // cannot underflow: state <= total
         unchecked {
-            if (quantity > total - done) return (SkipReason.MakerOverfill, 0);
+            if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
         address signer = order.maker;
         if (_isEpochStale(signer, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
-        if (done == 0 && !_isValidSignature(signer, orderHash, signature)) {
+        if (state == 0 && !_isValidSignature(signer, orderHash, signature)) {
             return (SkipReason.MakerSignatureInvalid, 0);
         }
-        // cannot overflow: done + quantity <= total (checked above)
+        // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
-            return (SkipReason.None, done + quantity);
+            return (SkipReason.None, state + quantity);
         }
     }
 
@@ -527,60 +574,135 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return signer.code.length != 0
-            && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
     }
 
-    /// @dev The exact amounts and fees of a fill; the arithmetic cannot overflow: quantity and
-    ///      price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts < 2**192 and
-    ///      amount * MAX_FEE_BPS < 2**199.
-    function _fill(
-        MarketStorage memory mkt,
-        bool makerBuys,
-        address maker,
-        address taker,
-        uint64 quantity,
-        uint64 price
-    ) private pure returns (Fill memory f) {
-        f.base = mkt.base;
-        f.quote = mkt.quote;
-        (f.buyer, f.seller) = makerBuys ? (maker, taker) : (taker, maker);
-        (uint256 buyerBps, uint256 sellerBps) =
-            makerBuys ? (mkt.makerFeeBps, mkt.takerFeeBps) : (mkt.takerFeeBps, mkt.makerFeeBps);
-        unchecked {
-            f.baseAmount = uint256(quantity) * mkt.lotSize;
-            f.quoteAmount = uint256(quantity) * price * mkt.tickSize;
-            f.buyerFee = f.baseAmount * buyerBps / _BPS;
-            f.sellerFee = f.quoteAmount * sellerBps / _BPS;
+    /// @dev EIP-1271 `isValidSignature` with at most ERC1271_GAS_LIMIT gas, so a hostile
+    ///      contract signer can waste no more than that of a batch: running out of it, reverting
+    ///      or returning anything but the magic value (32 bytes, only the first word is read,
+    ///      so a return-data bomb costs the signer, not us) all count as an invalid signature.
+    ///      Reverts if less than the limit is left for the call: otherwise the sender of the
+    ///      transaction could starve an honest wallet's check and have its order skipped.
+    function _isValidERC1271(address signer, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 magic = IERC1271.isValidSignature.selector;
+        uint256 length = signature.length;
+        uint256 needed = ERC1271_GAS_LIMIT + _ERC1271_GAS_RESERVE + length;
+        if (gasleft() < needed) revert ExchangeSignatureCheckGasTooLow(signer, needed);
+        assembly ("memory-safe") {
+            // isValidSignature(bytes32 digest, bytes signature), ABI-encoded past the free
+            // memory pointer (scratch: the pointer is not moved)
+            let ptr := mload(0x40)
+            mstore(ptr, magic)
+            mstore(add(ptr, 0x04), digest)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), signature.offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            let size := add(0x64, and(add(length, 0x1f), not(0x1f)))
+            mstore(0x00, 0)
+            let ok := staticcall(ERC1271_GAS_LIMIT, signer, ptr, size, 0x00, 0x20)
+            valid := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
     }
 
-    function _checkBalances(Fill memory f, bool makerBuys) private view returns (SkipReason) {
-        if (_balances[f.base][f.seller] < f.baseAmount) {
+    /// @dev Loads market `marketId` into `mkt` (three SLOADs; fees start at zero).
+    function _loadMarket(MarketCache memory mkt, uint32 marketId) private view {
+        MarketStorage storage stored = _markets[marketId];
+        uint256 w0;
+        uint256 w1;
+        uint256 w2;
+        assembly ("memory-safe") {
+            let slot := stored.slot
+            w0 := sload(slot)
+            w1 := sload(add(slot, 1))
+            w2 := sload(add(slot, 2))
+        }
+        // The packing of MarketStorage: lowest-order bytes first.
+        mkt.marketId = marketId;
+        mkt.base = address(uint160(w0));
+        mkt.lotSize = w0 >> 160;
+        mkt.quote = address(uint160(w1));
+        mkt.tickSize = uint64(w1 >> 160);
+        mkt.makerFeeBps = uint16(w1 >> 224);
+        mkt.takerFeeBps = w1 >> 240;
+        mkt.minQuantityLots = uint24(w2 >> 224);
+        mkt.active = (w2 >> 248) != 0;
+        mkt.baseFees = 0;
+        mkt.quoteFees = 0;
+    }
+
+    /// @dev Adds the fees accrued in `mkt` to its market's storage (one SSTORE) and zeroes
+    ///      them. The sums fit: fees are taken from vault balances, and balances plus accrued
+    ///      fees of a token never exceed what the contract holds (<= VAULT_CAP < 2**112);
+    ///      SafeCast still guards it.
+    function _flushFees(MarketCache memory mkt) private {
+        uint256 baseFees = mkt.baseFees;
+        uint256 quoteFees = mkt.quoteFees;
+        if (baseFees == 0 && quoteFees == 0) return;
+        MarketStorage storage stored = _markets[uint32(mkt.marketId)];
+        stored.baseFees = SafeCast.toUint112(stored.baseFees + baseFees);
+        stored.quoteFees = SafeCast.toUint112(stored.quoteFees + quoteFees);
+        mkt.baseFees = 0;
+        mkt.quoteFees = 0;
+    }
+
+    /// @dev Fills `f` with the exact amounts and fees of a fill and checks that the seller
+    ///      holds the base and the buyer the quote it pays. The arithmetic cannot overflow:
+    ///      quantity and price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts
+    ///      < 2**192 and amount * MAX_FEE_BPS < 2**199.
+    function _checkFunds(MarketCache memory mkt, Fill memory f, Order calldata maker, address taker, uint64 quantity)
+        private
+        view
+        returns (SkipReason)
+    {
+        bool makerBuys = maker.isBuy;
+        (f.buyer, f.seller) = makerBuys ? (maker.maker, taker) : (taker, maker.maker);
+        unchecked {
+            uint256 baseAmount = uint256(quantity) * mkt.lotSize;
+            uint256 quoteAmount = uint256(quantity) * maker.priceTicks * mkt.tickSize;
+            f.baseAmount = baseAmount;
+            f.quoteAmount = quoteAmount;
+            f.buyerFee = baseAmount * (makerBuys ? mkt.makerFeeBps : mkt.takerFeeBps) / _BPS;
+            f.sellerFee = quoteAmount * (makerBuys ? mkt.takerFeeBps : mkt.makerFeeBps) / _BPS;
+        }
+        uint256 sellerBase = _balances[mkt.base][f.seller];
+        if (sellerBase < f.baseAmount) {
             return makerBuys ? SkipReason.TakerInsufficientBalance : SkipReason.MakerInsufficientBalance;
         }
-        if (_balances[f.quote][f.buyer] < f.quoteAmount) {
+        f.sellerBase = sellerBase;
+        uint256 buyerQuote = _balances[mkt.quote][f.buyer];
+        if (buyerQuote < f.quoteAmount) {
             return makerBuys ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
         }
+        f.buyerQuote = buyerQuote;
         return SkipReason.None;
     }
 
-    /// @dev Moves the balances of a checked fill and accrues its fees. Debits are read and
-    ///      written before credits, so a self-trade (buyer == seller) stays exact.
-    function _execute(Fill memory f, MarketStorage memory mkt, uint32 marketId) private {
-        mapping(address => uint256) storage baseBalances = _balances[f.base];
-        mapping(address => uint256) storage quoteBalances = _balances[f.quote];
-        // cannot underflow: _checkBalances; fees <= 1% of the amount they are taken from
+    /// @dev Moves the balances of a checked fill and accrues its fees in `mkt`. Debits are
+    ///      written before credits are read, so a self-trade (buyer == seller) stays exact.
+    function _execute(MarketCache memory mkt, Fill memory f) private {
+        mapping(address => uint256) storage baseBalances = _balances[mkt.base];
+        mapping(address => uint256) storage quoteBalances = _balances[mkt.quote];
+        address buyer = f.buyer;
+        address seller = f.seller;
+        uint256 baseAmount = f.baseAmount;
+        uint256 quoteAmount = f.quoteAmount;
+        uint256 buyerFee = f.buyerFee;
+        uint256 sellerFee = f.sellerFee;
+        // cannot underflow: _checkFunds read these balances; fees <= 1% of their amount.
+        // cannot overflow: balances and accrued fees of a token sum to at most what the
+        // contract holds, <= VAULT_CAP < 2**112.
         unchecked {
-            baseBalances[f.seller] -= f.baseAmount;
-            quoteBalances[f.buyer] -= f.quoteAmount;
-        }
-        baseBalances[f.buyer] += f.baseAmount - f.buyerFee;
-        quoteBalances[f.seller] += f.quoteAmount - f.sellerFee;
-        if (f.buyerFee != 0 || f.sellerFee != 0) {
-            MarketStorage storage stored = _markets[marketId];
-            stored.baseFees = SafeCast.toUint112(mkt.baseFees + f.buyerFee);
-            stored.quoteFees = SafeCast.toUint112(mkt.quoteFees + f.sellerFee);
+            baseBalances[seller] = f.sellerBase - baseAmount;
+            quoteBalances[buyer] = f.buyerQuote - quoteAmount;
+            baseBalances[buyer] += baseAmount - buyerFee;
+            quoteBalances[seller] += quoteAmount - sellerFee;
+            mkt.baseFees += buyerFee;
+            mkt.quoteFees += sellerFee;
         }
     }
 
