@@ -530,7 +530,9 @@ def test_fill_order_reverts_on_bad_signature_or_funds(exchange, orders, alice, b
             sender=bob,
         )
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=TAKER_FUNDS):
-        exchange.fillOrder(maker.as_tuple(), orders.sign(alice, maker), 1, MAX_TAKER_FEE, sender=accounts[5])
+        exchange.fillOrder(
+            maker.as_tuple(), orders.sign(alice, maker), 1, MAX_TAKER_FEE, sender=accounts[5]
+        )
     poor = orders.signed(accounts[5], is_buy=False)
     with ape.reverts(
         exchange.ExchangeFillRejected, orderHash=_hash(orders, poor[0]), reason=MAKER_FUNDS
@@ -732,7 +734,9 @@ def test_sweep_batch_moves_exact_balances_and_fees(
     maker_fees = sum(p.maker_fee for p in parts)
     taker_fees = sum(p.taker_fee for p in parts)
     after = _balances(exchange, [base, quote], [alice, bob])
-    assert after[(base.address, alice.address)] == before[(base.address, alice.address)] - base_moved
+    assert (
+        after[(base.address, alice.address)] == before[(base.address, alice.address)] - base_moved
+    )
     assert (
         after[(quote.address, alice.address)]
         == before[(quote.address, alice.address)] + quote_moved - maker_fees
@@ -801,9 +805,7 @@ def test_eip1271_return_bomb_costs_the_signer_not_the_batch(
     assert receipt.gas_used < 250_000
 
 
-def test_honest_contract_signer_settles_under_the_gas_cap(
-    exchange, operator, orders, hostile, bob
-):
+def test_honest_contract_signer_settles_under_the_gas_cap(exchange, operator, orders, hostile, bob):
     receipt = exchange.settle([_hostile_match(orders, hostile, bob, 991)], sender=operator)
     assert [e.maker for e in _fills(exchange, receipt)] == [hostile.address]
 
