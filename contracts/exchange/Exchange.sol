@@ -99,9 +99,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint256 quoteFees;
     }
 
-    /// @dev One fill, in memory to stay clear of stack limits; allocated once per call and
-    ///      overwritten by every match (memory is never freed, so a new one per match would
-    ///      grow the memory cost of a batch quadratically).
+    /// @dev One fill, in memory to stay clear of stack limits; one per call, overwritten by
+    ///      every match (see Batch).
     struct Fill {
         address buyer;
         address seller;
@@ -111,6 +110,16 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint256 sellerFee;
         uint256 sellerBase; // the seller's base balance, read by the funds check
         uint256 buyerQuote; // the buyer's quote balance, read by the funds check
+    }
+
+    /// @dev What a `settle` call reuses for every match: memory is never freed, so allocating
+    ///      per match would make the memory cost of a batch grow quadratically.
+    struct Batch {
+        MarketCache mkt;
+        Fill fill;
+        Order maker; // a buffer from _newOrderBuffer
+        Order taker; // a buffer from _newOrderBuffer
+        bytes32 domain; // the EIP-712 domain separator
     }
 
     address private immutable _weth;
@@ -203,21 +212,23 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function settle(Match[] calldata matches) external onlyRole(OPERATOR_ROLE) whenNotPaused nonReentrant {
-        MarketCache memory mkt;
-        Fill memory f;
+        Batch memory b;
+        b.maker = _newOrderBuffer();
+        b.taker = _newOrderBuffer();
+        b.domain = _domainSeparatorV4();
         uint256 count = matches.length;
         for (uint256 i; i < count;) {
             Match calldata m = matches[i];
-            bytes32 makerHash = _hashOrder(m.maker);
-            bytes32 takerHash = _hashOrder(m.taker);
-            SkipReason reason = _settleMatch(m, makerHash, takerHash, mkt, f);
+            bytes32 makerHash = _loadOrder(m.maker, b.maker, b.domain);
+            bytes32 takerHash = _loadOrder(m.taker, b.taker, b.domain);
+            SkipReason reason = _settleMatch(m, b, makerHash, takerHash);
             if (reason != SkipReason.None) emit MatchSkipped(makerHash, takerHash, reason);
             // cannot overflow: i < count
             unchecked {
                 ++i;
             }
         }
-        _flushFees(mkt);
+        _flushFees(b.mkt);
     }
 
     /// @inheritdoc IExchange
@@ -226,8 +237,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         whenNotPaused
         nonReentrant
     {
-        bytes32 makerHash = _hashOrder(maker);
-        SkipReason reason = _fillDirect(maker, makerHash, signature, quantityLots, maxTakerFeeBps);
+        Order memory order = _newOrderBuffer();
+        bytes32 makerHash = _loadOrder(maker, order, _domainSeparatorV4());
+        SkipReason reason = _fillDirect(order, makerHash, signature, quantityLots, maxTakerFeeBps);
         if (reason != SkipReason.None) revert ExchangeFillRejected(makerHash, reason);
     }
 
@@ -454,43 +466,79 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
+    /// @dev Copies an order from calldata into `order` (a buffer from `_newOrderBuffer`),
+    ///      checks that every field fits its type (as ABI decoding would; a dirty field reverts
+    ///      the call) and returns its EIP-712 digest. One copy and one range check per order
+    ///      instead of a validated calldata read per field access.
+    function _loadOrder(Order calldata src, Order memory order, bytes32 domain) private pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            calldatacopy(order, src, _ORDER_SIZE)
+            let dirty := or(shr(160, mload(order)), shr(32, mload(add(order, 0x20)))) // maker, marketId
+            dirty := or(dirty, shr(1, mload(add(order, 0x40)))) // isBuy
+            // priceTicks, quantityLots, expiry, salt
+            let words64 :=
+                or(or(mload(add(order, 0x60)), mload(add(order, 0x80))), or(mload(add(order, 0xa0)), mload(add(order, 0xc0))))
+            dirty := or(dirty, shr(64, words64))
+            dirty := or(dirty, or(shr(32, mload(add(order, 0xe0))), shr(16, mload(add(order, 0x100))))) // epoch, maxFeeBps
+            if dirty { revert(0, 0) }
+            // The word before the buffer holds ORDER_TYPEHASH: the struct hash is one keccak.
+            let structHash := keccak256(sub(order, 0x20), add(_ORDER_SIZE, 0x20))
+            // EIP-712 digest, as MessageHashUtils.toTypedDataHash, in scratch past the free
+            // memory pointer (not moved).
+            let ptr := mload(0x40)
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), domain)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev A memory `Order` preceded by a word holding ORDER_TYPEHASH (see `_loadOrder`).
+    function _newOrderBuffer() private pure returns (Order memory order) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            order := add(ptr, 0x20)
+            mstore(0x40, add(order, _ORDER_SIZE))
+        }
+    }
+
     /// @dev Checks one match; on success moves the funds, accrues the fees in `mkt` and emits
     ///      OrderFilled, otherwise changes nothing and returns the reason. Checks in the order
     ///      of the SkipReason codes: pair checks, then the maker's, the taker's, then funds.
-    function _settleMatch(
-        Match calldata m,
-        bytes32 makerHash,
-        bytes32 takerHash,
-        MarketCache memory mkt,
-        Fill memory f
-    ) private returns (SkipReason reason) {
-        Order calldata maker = m.maker;
+    function _settleMatch(Match calldata m, Batch memory b, bytes32 makerHash, bytes32 takerHash)
+        private
+        returns (SkipReason reason)
+    {
+        Order memory maker = b.maker;
+        Order memory taker = b.taker;
+        MarketCache memory mkt = b.mkt;
+        Fill memory f = b.fill;
         uint64 quantity = m.quantityLots;
-        reason = _checkPair(m, mkt);
+        reason = _checkPair(maker, taker, quantity, mkt);
         if (reason != SkipReason.None) return reason;
         uint256 makerState;
-        (reason, makerState) =
-            _checkOrder(maker, makerHash, m.makerSignature, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
+        (reason, makerState) = _checkOrder(maker, makerHash, m, false, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
         if (reason != SkipReason.None) return reason;
         uint256 takerState;
-        (reason, takerState) =
-            _checkOrder(m.taker, takerHash, m.takerSignature, mkt.takerFeeBps, quantity, mkt.minQuantityLots);
+        (reason, takerState) = _checkOrder(taker, takerHash, m, true, mkt.takerFeeBps, quantity, mkt.minQuantityLots);
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        reason = _checkFunds(mkt, f, maker, m.taker.maker, quantity);
+        reason = _checkFunds(mkt, f, maker, taker.maker, quantity);
         if (reason != SkipReason.None) return reason;
 
         _orderStates[makerHash] = makerState;
         _orderStates[takerHash] = takerState;
         _execute(mkt, f);
-        _emitFilled(makerHash, takerHash, maker, m.taker.maker, quantity, f);
+        _emitFilled(makerHash, takerHash, maker, taker.maker, quantity, f);
     }
 
     /// @dev `fillOrder` with the caller as taker: the same checks as `_settleMatch` for the
     ///      maker order, the caller's fee bound in place of a taker order.
     function _fillDirect(
-        Order calldata maker,
+        Order memory maker,
         bytes32 makerHash,
         bytes calldata signature,
         uint64 quantity,
@@ -503,8 +551,11 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // The caller's bound plays the role of a taker order's maxFeeBps.
         if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
         uint256 makerState;
-        (reason, makerState) = _checkOrder(maker, makerHash, signature, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
+        (reason, makerState) = _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
         if (reason != SkipReason.None) return reason;
+        if (makerState == quantity && !_isValidSignature(maker.maker, makerHash, signature)) {
+            return SkipReason.MakerSignatureInvalid;
+        }
         Fill memory f;
         reason = _checkFunds(mkt, f, maker, msg.sender, quantity);
         if (reason != SkipReason.None) return reason;
@@ -518,9 +569,10 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      (the fill is at the maker's price), a non-zero quantity. Loads the market into
     ///      `mkt` when the match names another one than the previous match (fees accrued so
     ///      far for the previous market are written first).
-    function _checkPair(Match calldata m, MarketCache memory mkt) private returns (SkipReason) {
-        Order calldata maker = m.maker;
-        Order calldata taker = m.taker;
+    function _checkPair(Order memory maker, Order memory taker, uint64 quantity, MarketCache memory mkt)
+        private
+        returns (SkipReason)
+    {
         uint32 marketId = maker.marketId;
         if (taker.marketId != marketId) return SkipReason.MarketMismatch;
         if (marketId != mkt.marketId) {
@@ -532,17 +584,35 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (taker.isBuy == makerBuys) return SkipReason.SidesNotOpposite;
         uint64 price = maker.priceTicks;
         if (makerBuys ? taker.priceTicks > price : taker.priceTicks < price) return SkipReason.PricesNotCrossing;
-        if (m.quantityLots == 0) return SkipReason.QuantityZero;
+        if (quantity == 0) return SkipReason.QuantityZero;
         return SkipReason.None;
     }
 
-    /// @dev Order-level checks with the maker's reason codes; returns the order's new state
-    ///      word (filled lots after this fill, not cancelled). The signature is checked only at
-    ///      the first fill: a recorded fill proves it.
+    /// @dev `_checkOrderState`, then the signature (taken from `m`, the taker's if `isTaker`)
+    ///      if the order has no recorded fill: a recorded fill proves it.
     function _checkOrder(
-        Order calldata order,
+        Order memory order,
         bytes32 orderHash,
-        bytes calldata signature,
+        Match calldata m,
+        bool isTaker,
+        uint256 feeBps,
+        uint64 quantity,
+        uint256 minQuantityLots
+    ) private view returns (SkipReason reason, uint256 newState) {
+        (reason, newState) = _checkOrderState(order, orderHash, feeBps, quantity, minQuantityLots);
+        if (reason != SkipReason.None) return (reason, 0);
+        // newState == quantity: nothing was filled before this fill
+        if (newState == quantity) {
+            bytes calldata signature = isTaker ? m.takerSignature : m.makerSignature;
+            if (!_isValidSignature(order.maker, orderHash, signature)) return (SkipReason.MakerSignatureInvalid, 0);
+        }
+    }
+
+    /// @dev Order-level checks but the signature, with the maker's reason codes; returns the
+    ///      order's new state word (filled lots after this fill, not cancelled).
+    function _checkOrderState(
+        Order memory order,
+        bytes32 orderHash,
         uint256 feeBps,
         uint64 quantity,
         uint256 minQuantityLots
@@ -558,11 +628,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         unchecked {
             if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
-        address signer = order.maker;
-        if (_isEpochStale(signer, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
-        if (state == 0 && !_isValidSignature(signer, orderHash, signature)) {
-            return (SkipReason.MakerSignatureInvalid, 0);
-        }
+        if (_isEpochStale(order.maker, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
         // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
             return (SkipReason.None, state + quantity);
@@ -654,7 +720,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      holds the base and the buyer the quote it pays. The arithmetic cannot overflow:
     ///      quantity and price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts
     ///      < 2**192 and amount * MAX_FEE_BPS < 2**199.
-    function _checkFunds(MarketCache memory mkt, Fill memory f, Order calldata maker, address taker, uint64 quantity)
+    function _checkFunds(MarketCache memory mkt, Fill memory f, Order memory maker, address taker, uint64 quantity)
         private
         view
         returns (SkipReason)
@@ -709,7 +775,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function _emitFilled(
         bytes32 makerHash,
         bytes32 takerHash,
-        Order calldata maker,
+        Order memory maker,
         address taker,
         uint64 quantity,
         Fill memory f

@@ -820,3 +820,43 @@ def test_starving_an_eip1271_check_of_gas_reverts_instead_of_skipping(
         exchange.settle([match], sender=operator, gas=200_000)
     receipt = exchange.settle([match], sender=operator)
     assert len(_fills(exchange, receipt)) == 1
+
+
+# ------------------------------------------------------ orders decoded once per match
+
+
+@pytest.mark.parametrize(
+    ("field", "dirty"),
+    [
+        (0, 1 << 160),  # maker: an address
+        (1, 1 << 32),  # marketId: uint32
+        (2, 2),  # isBuy: a bool is 0 or 1
+        (3, 1 << 64),  # priceTicks: uint64
+        (6, 1 << 64),  # salt: uint64
+        (7, 1 << 32),  # epoch: uint32
+        (8, 1 << 16),  # maxFeeBps: uint16
+    ],
+)
+def test_settle_reverts_on_an_order_field_outside_its_type(
+    exchange, operator, orders, alice, bob, field, dirty
+):
+    """Orders are copied from calldata once and range-checked as ABI decoding would: a dirty
+    word reverts the call (it could never carry a valid signature anyway)."""
+    match = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 1)
+    data = bytearray(exchange.settle.encode_input([match]))
+    # selector, array offset, length, offset of match 0, then the maker order's nine words
+    at = 4 + 3 * 32 + field * 32
+    word = int.from_bytes(data[at : at + 32], "big") | dirty
+    data[at : at + 32] = word.to_bytes(32, "big")
+    with ape.reverts():
+        operator.call(_raw_tx(exchange, operator, bytes(data)))
+    receipt = exchange.settle([match], sender=operator)
+    assert len(_fills(exchange, receipt)) == 1
+
+
+def _raw_tx(exchange, sender, data):
+    from ape import networks
+
+    return networks.provider.network.ecosystem.create_transaction(
+        receiver=exchange.address, data=data, gas_limit=1_000_000, sender=sender.address
+    )
