@@ -9,7 +9,6 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
 import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
@@ -120,6 +119,18 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         Order maker; // a buffer from _newOrderBuffer
         Order taker; // a buffer from _newOrderBuffer
         bytes32 domain; // the EIP-712 domain separator
+        EpochFloor makerEpochs; // the last maker side's epochs
+        EpochFloor takerEpochs; // the last taker side's epochs
+    }
+
+    /// @dev The epoch an order of `maker` in `marketId` must reach (the higher of the maker's
+    ///      global and market epochs), remembered for the next match on the same side: epochs
+    ///      cannot change during a call (settlement makes no state-changing external call).
+    ///      `marketId` 0 means empty (an order of market 0 never gets this far).
+    struct EpochFloor {
+        address maker;
+        uint256 marketId;
+        uint256 floor;
     }
 
     address private immutable _weth;
@@ -519,10 +530,10 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         reason = _checkPair(maker, taker, quantity, mkt);
         if (reason != SkipReason.None) return reason;
         uint256 makerState;
-        (reason, makerState) = _checkOrder(maker, makerHash, m, false, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
+        (reason, makerState) = _checkOrder(m, b, false, makerHash, quantity);
         if (reason != SkipReason.None) return reason;
         uint256 takerState;
-        (reason, takerState) = _checkOrder(taker, takerHash, m, true, mkt.takerFeeBps, quantity, mkt.minQuantityLots);
+        (reason, takerState) = _checkOrder(m, b, true, takerHash, quantity);
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
@@ -551,7 +562,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // The caller's bound plays the role of a taker order's maxFeeBps.
         if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
         uint256 makerState;
-        (reason, makerState) = _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots);
+        EpochFloor memory epochs;
+        (reason, makerState) =
+            _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots, epochs);
         if (reason != SkipReason.None) return reason;
         if (makerState == quantity && !_isValidSignature(maker.maker, makerHash, signature)) {
             return SkipReason.MakerSignatureInvalid;
@@ -588,18 +601,22 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return SkipReason.None;
     }
 
-    /// @dev `_checkOrderState`, then the signature (taken from `m`, the taker's if `isTaker`)
-    ///      if the order has no recorded fill: a recorded fill proves it.
-    function _checkOrder(
-        Order memory order,
-        bytes32 orderHash,
-        Match calldata m,
-        bool isTaker,
-        uint256 feeBps,
-        uint64 quantity,
-        uint256 minQuantityLots
-    ) private view returns (SkipReason reason, uint256 newState) {
-        (reason, newState) = _checkOrderState(order, orderHash, feeBps, quantity, minQuantityLots);
+    /// @dev `_checkOrderState` for the maker or (`isTaker`) the taker order of `m`, loaded in
+    ///      `b`; then its signature if it has no recorded fill: a recorded fill proves it.
+    function _checkOrder(Match calldata m, Batch memory b, bool isTaker, bytes32 orderHash, uint64 quantity)
+        private
+        view
+        returns (SkipReason reason, uint256 newState)
+    {
+        Order memory order = isTaker ? b.taker : b.maker;
+        (reason, newState) = _checkOrderState(
+            order,
+            orderHash,
+            isTaker ? b.mkt.takerFeeBps : b.mkt.makerFeeBps,
+            quantity,
+            b.mkt.minQuantityLots,
+            isTaker ? b.takerEpochs : b.makerEpochs
+        );
         if (reason != SkipReason.None) return (reason, 0);
         // newState == quantity: nothing was filled before this fill
         if (newState == quantity) {
@@ -615,7 +632,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         bytes32 orderHash,
         uint256 feeBps,
         uint64 quantity,
-        uint256 minQuantityLots
+        uint256 minQuantityLots,
+        EpochFloor memory epochs
     ) private view returns (SkipReason, uint256) {
         if (block.timestamp >= order.expiry) return (SkipReason.MakerExpired, 0);
         if (feeBps > order.maxFeeBps) return (SkipReason.MakerFeeAboveMax, 0);
@@ -628,19 +646,44 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         unchecked {
             if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
-        if (_isEpochStale(order.maker, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
+        if (order.epoch < _epochFloor(epochs, order.maker, order.marketId)) return (SkipReason.MakerEpochStale, 0);
         // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
             return (SkipReason.None, state + quantity);
         }
     }
 
-    /// @dev ECDSA first (no EXTCODESIZE for the common EOA case, high-s rejected by OZ), then
-    ///      EIP-1271 if the signer has code.
+    /// @dev ECDSA first (no EXTCODESIZE for the common EOA case), then EIP-1271 if the signer
+    ///      has code. A failed recovery yields address(0), which never counts as the signer.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        address recovered = _recover(digest, signature);
+        if (recovered == signer && recovered != address(0)) return true;
         return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
+    }
+
+    /// @dev The signer of a 65-byte `r || s || v` signature, or address(0) for any other
+    ///      length, a high `s` (malleable: EIP-2), `v` other than 27/28 or any input the
+    ///      precompile refuses. The rules of OZ `ECDSA.tryRecoverCalldata`, without its
+    ///      memory allocation and error plumbing (this runs once per new order in a batch).
+    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+        if (signature.length != 65) return address(0);
+        assembly ("memory-safe") {
+            let r := calldataload(signature.offset)
+            let s := calldataload(add(signature.offset, 0x20))
+            let v := byte(0, calldataload(add(signature.offset, 0x40)))
+            // s <= secp256k1n / 2
+            if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not moved);
+                // it returns no data for an invalid input, and then signer stays 0.
+                let ptr := mload(0x40)
+                mstore(ptr, digest)
+                mstore(add(ptr, 0x20), v)
+                mstore(add(ptr, 0x40), r)
+                mstore(add(ptr, 0x60), s)
+                mstore(0x00, 0)
+                if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { signer := mload(0x00) }
+            }
+        }
     }
 
     /// @dev EIP-1271 `isValidSignature` with at most ERC1271_GAS_LIMIT gas, so a hostile
@@ -822,12 +865,19 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         emit Withdrawn(token, msg.sender, amount);
     }
 
-    /// @dev True if `orderEpoch` is below the maker's global epoch or its epoch in `marketId`
-    ///      (marketId >= 1: settlement only reaches here for an active, hence existing, market).
-    function _isEpochStale(address maker, uint32 marketId, uint32 orderEpoch) private view returns (bool) {
+    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
+    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
+    ///      active, hence existing, market). Remembered in `cache` (see EpochFloor).
+    function _epochFloor(EpochFloor memory cache, address maker, uint32 marketId) private view returns (uint256 floor) {
+        if (cache.maker == maker && cache.marketId == marketId) return cache.floor;
         uint256 word0 = _epochLanes[maker][0];
         uint256 lanes = marketId < 8 ? word0 : _epochLanes[maker][marketId >> 3];
-        return orderEpoch < uint32(word0) || orderEpoch < uint32(lanes >> ((marketId & 7) << 5));
+        uint256 global = uint32(word0);
+        uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
+        floor = global > inMarket ? global : inMarket;
+        cache.maker = maker;
+        cache.marketId = marketId;
+        cache.floor = floor;
     }
 
     function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {

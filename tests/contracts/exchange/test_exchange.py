@@ -860,3 +860,121 @@ def _raw_tx(exchange, sender, data):
     return networks.provider.network.ecosystem.create_transaction(
         receiver=exchange.address, data=data, gas_limit=1_000_000, sender=sender.address
     )
+
+
+def test_three_of_three_custody_multisig_trades_under_the_eip1271_gas_cap(
+    project, deployer, exchange, operator, orders, base, quote, bob, accounts, chain
+):
+    """The custody multisig (contracts/custody) signs orders through EIP-1271 well within
+    ERC1271_GAS_LIMIT, with every owner's signature checked."""
+    from offchain.custody.multisig import (
+        MultisigTransaction,
+        Operation,
+        ecdsa,
+        message_typed_data,
+        pack_signatures,
+        transaction_typed_data,
+    )
+    from relayer.orders import Order
+    from tigerex.eip712 import sign_typed_data
+
+    owners = sorted(accounts[5:8], key=lambda a: int(a.address, 16))
+    factory = deployer.deploy(project.MultisigFactory)
+    receipt = factory.createWallet([o.address for o in owners], 3, 0, sender=deployer)
+    wallet = project.MultisigWallet.at(receipt.events[-1].wallet)
+
+    def execute(to, data):
+        tx = MultisigTransaction(
+            wallet=wallet.address,
+            chain_id=chain.chain_id,
+            to=str(to),
+            value=0,
+            data=bytes(data),
+            operation=Operation.CALL,
+            nonce=wallet.call_view_method("nonce"),
+        )
+        typed = transaction_typed_data(tx)
+        sigs = pack_signatures(
+            [ecdsa(o.address, sign_typed_data(typed, o.private_key)) for o in owners]
+        )
+        wallet.execTransaction(tx.to, 0, tx.data, 0, sigs, sender=owners[0])
+
+    base.mint(wallet, 10 * LOT, sender=deployer)
+    execute(base, base.approve.encode_input(exchange, 10 * LOT))
+    execute(exchange, exchange.deposit.encode_input(base, 10 * LOT))
+
+    order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 4242, 0, 100)
+    digest = _hash(orders, order)
+    typed = message_typed_data(wallet.address, chain.chain_id, digest)
+    signature = pack_signatures(
+        [ecdsa(o.address, sign_typed_data(typed, o.private_key)) for o in owners]
+    )
+    gas_check = wallet.isValidSignature.estimate_gas_cost(digest, signature)
+    assert gas_check < exchange.ERC1271_GAS_LIMIT() // 2
+    receipt = exchange.settle(
+        [orders.match((order, signature), orders.signed(bob, is_buy=True), 3)], sender=operator
+    )
+    assert [e.maker for e in _fills(exchange, receipt)] == [wallet.address]
+    assert exchange.balanceOf(base, wallet) == 7 * LOT
+    # Two owners of three are not enough: skipped.
+    order2 = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 4243, 0, 100)
+    typed2 = message_typed_data(wallet.address, chain.chain_id, _hash(orders, order2))
+    short = pack_signatures(
+        [ecdsa(o.address, sign_typed_data(typed2, o.private_key)) for o in owners[:2]]
+    )
+    match = orders.match((order2, short), orders.signed(bob, is_buy=True), 1)
+    _assert_skipped(exchange, operator, orders, match, MAKER_SIG, [base, quote], [wallet, bob])
+
+
+def test_epochs_in_one_batch_are_checked_per_order_and_per_market(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
+    """The epoch floor remembered between matches is per (maker, market); each order is
+    still compared with it."""
+    exchange.createMarket(9, base, quote, LOT, TICK, 1, 10, 20, sender=deployer)
+    exchange.advanceEpoch(3, sender=alice)
+    exchange.advanceMarketEpoch(9, 5, sender=alice)
+    batch = [
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True), 1
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=2), orders.signed(bob, is_buy=True), 1
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=4, market_id=9),
+            orders.signed(bob, is_buy=True, market_id=9),
+            1,
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=5, market_id=9),
+            orders.signed(bob, is_buy=True, market_id=9),
+            1,
+        ),
+        orders.match(
+            orders.signed(bob, is_buy=False), orders.signed(alice, is_buy=True, epoch=2), 1
+        ),
+        orders.match(
+            orders.signed(bob, is_buy=False), orders.signed(alice, is_buy=True, epoch=3), 1
+        ),
+    ]
+    receipt = exchange.settle(batch, sender=operator)
+    assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_EPOCH, MAKER_EPOCH, TAKER_EPOCH]
+    assert [(e.marketId, e.maker) for e in _fills(exchange, receipt)] == [
+        (MARKET_ID, alice.address),
+        (9, alice.address),
+        (MARKET_ID, bob.address),
+    ]
+
+
+def test_order_of_the_zero_address_never_passes_a_failed_recovery(
+    exchange, operator, orders, base, quote, bob
+):
+    from relayer.orders import Order
+
+    zero = "0x0000000000000000000000000000000000000000"
+    order = Order(zero, MARKET_ID, False, PRICE, 4, FAR, 31337, 0, 100)
+    for bad in (b"", b"\x00" * 65, b"\x01" * 64 + b"\x1b"):
+        match = orders.match((order, bad), orders.signed(bob, is_buy=True), 1)
+        receipt = exchange.settle([match], sender=operator)
+        assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_SIG]
