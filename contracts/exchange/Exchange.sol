@@ -17,8 +17,10 @@ import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 /// @notice TigerEx settlement contract: a vault plus on-chain verification and settlement of
 ///         EIP-712 signed limit orders, matched by the relayer (`settle`) or taken directly by
 ///         anyone (`fillOrder`). See IExchange and contracts/exchange/README.md.
-/// @dev Storage is laid out for settlement gas: a market is three slots, an order's state one
-///      slot, `_paused` shares its slot with the fee recipient and the withdrawal delay.
+/// @dev Laid out for settlement gas: a market is three slots (read as three words, once per
+///      batch, its fees accrued in memory and written once), an order's state one word,
+///      `_paused` shares its slot with the fee recipient and the withdrawal delay; orders are
+///      copied from calldata once per match. Where the gas goes: contracts/exchange/README.md.
 contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
