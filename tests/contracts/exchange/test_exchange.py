@@ -909,7 +909,7 @@ def test_three_of_three_custody_multisig_trades_under_the_eip1271_gas_cap(
     signature = pack_signatures(
         [ecdsa(o.address, sign_typed_data(typed, o.private_key)) for o in owners]
     )
-    gas_check = wallet.isValidSignature.estimate_gas_cost(digest, signature)
+    gas_check = wallet.isValidSignature.estimate_gas_cost(digest, signature, sender=deployer)
     assert gas_check < exchange.ERC1271_GAS_LIMIT() // 2
     receipt = exchange.settle(
         [orders.match((order, signature), orders.signed(bob, is_buy=True), 3)], sender=operator
