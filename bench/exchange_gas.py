@@ -1,7 +1,12 @@
 """Exchange gas benchmark on Anvil: one command, figures to bench/results/exchange_gas.json.
 
-    .venv/bin/python bench/exchange_gas.py           # ~1 minute: fresh Anvil, deploy, measure
-    .venv/bin/python bench/exchange_gas.py --snapshot  # also rewrite bench/gas/exchange.json
+    .venv/bin/python bench/exchange_gas.py          # ~30 s: fresh Anvil, deploy, measure
+    .venv/bin/python bench/exchange_gas.py --write  # ...and update bench/gas/exchange.json
+    .venv/bin/python bench/exchange_gas.py --check  # exit 1 if the snapshot is out of date
+
+The snapshot is committed, so a change in gas shows up in review (as v4-core's snapshots/ do);
+tests/bench/test_exchange_gas_snapshot.py runs the check. Gas is deterministic: fixed orders,
+salts and expiries give the same calldata on every run.
 
 Starts its own Anvil (the `@foundry-rs/anvil` binary), deploys the suite with scripts/deploy.py
 and measures receipts' gasUsed (everything included: 21,000 base, calldata, execution):
@@ -34,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+SNAPSHOT = ROOT / "bench" / "gas" / "exchange.json"
+RESULTS = ROOT / "bench" / "results" / "exchange_gas.json"
 
 from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
@@ -49,9 +56,13 @@ from tigerex.devchain import dev_accounts  # noqa: E402
 from tigerex.node import AnvilNode, rpc_call  # noqa: E402
 
 BATCHES = (1, 2, 4, 8, 16, 32)
+PROFILED_BATCH = 16
+SSTORE_KINDS = {20_000: "SSTORE zero to non-zero", 2_900: "SSTORE first change of a slot"}
 SHAPES = ("sweep", "fan_in", "pairs")
 PRICE = 300_000
 FAR = 2**40
+# The taker fee bound a direct filler passes to fillOrder (the market charges 20 bps).
+TAKER_FEE_BOUND = 100
 GOAL_PER_FILL_AT_16 = 45_000
 GOAL_SINGLE_FILL = 90_000
 ANCHORS = {
@@ -75,6 +86,7 @@ class Bench:
         self.operator = self.dev[0]
         self.salt = 0
         self.ops: dict[str, int] = {}
+        self.last_tx: Any = None
 
     def send(self, call: Any, account: LocalAccount, value: int = 0) -> Any:
         tx = call.build_transaction(
@@ -91,6 +103,7 @@ class Bench:
         )
         if receipt["status"] != 1:
             raise RuntimeError(f"transaction reverted: {call.fn_name}")
+        self.last_tx = receipt.transactionHash
         return receipt
 
     def fund(self, account: LocalAccount) -> None:
@@ -133,9 +146,50 @@ class Bench:
         ]
 
 
-def measure(quick: bool) -> dict[str, Any]:
+def profile_tx(w3: Web3, url: str, tx_hash: Any) -> dict[str, int]:
+    """Where the gas of one transaction went, by category (needs Anvil --steps-tracing).
+
+    Each top-level step is charged what it really cost (gas before it minus gas at the next
+    step of the same call depth), so a call's cost includes everything it ran.
+    """
+    trace = rpc_call(
+        url,
+        "debug_traceTransaction",
+        [tx_hash.to_0x_hex(), {"disableMemory": True, "disableStorage": True}],
+        timeout=120,
+    )
+    steps = trace["structLogs"]
+    cost: dict[str, int] = {}
+    top = [i for i, s in enumerate(steps) if s["depth"] == 1]
+    for k, i in enumerate(top):
+        step = steps[i]
+        used = step["gas"] - steps[top[k + 1]]["gas"] if k + 1 < len(top) else step["gasCost"]
+        op = step["op"]
+        if op in ("STATICCALL", "CALL"):
+            target = "ecrecover" if int(step["stack"][-2], 16) == 1 else "calls to contracts"
+            category = target
+        elif op.startswith("LOG"):
+            category = "events (LOG)"
+        elif op == "SLOAD":
+            category = "SLOAD cold" if used >= 2_100 else "SLOAD warm"
+        elif op == "SSTORE":
+            category = SSTORE_KINDS.get(used, "SSTORE again in the tx (dirty slot)")
+        elif op in ("KECCAK256", "TLOAD", "TSTORE"):
+            category = "keccak256" if op == "KECCAK256" else "transient (reentrancy guard)"
+        else:
+            category = "other execution (ABI decoding, checks, arithmetic, memory, jumps)"
+        cost[str(category)] = cost.get(str(category), 0) + used
+    data = bytes(w3.eth.get_transaction(tx_hash)["input"])
+    cost["transaction base"] = 21_000
+    cost["calldata"] = sum(16 if b else 4 for b in data)
+    return dict(sorted(cost.items(), key=lambda kv: -kv[1]))
+
+
+def measure(quick: bool, profile: bool = False) -> dict[str, Any]:
     batches = BATCHES[:4] if quick else BATCHES
-    with tempfile.TemporaryDirectory() as tmp, AnvilNode(log_file=Path(tmp) / "anvil.log") as node:
+    profiles: dict[str, dict[str, int]] = {}
+    anvil = AnvilNode(extra_args=["--steps-tracing"] if profile else [])
+    with tempfile.TemporaryDirectory() as tmp, anvil as node:
         started = time.monotonic()
         path = run_deploy(node.url, deployment="local", deployments_dir=Path(tmp))
         w3 = connect(node.url)
@@ -152,7 +206,11 @@ def measure(quick: bool) -> dict[str, Any]:
         ex = bench.exchange
         snap = rpc_call(node.url, "evm_snapshot")
         maker = bench.order(mm, False, 2)
-        single = bench.send(ex.functions.fillOrder(maker[0].as_tuple(), maker[1], 2), taker).gasUsed
+        single = bench.send(
+            ex.functions.fillOrder(maker[0].as_tuple(), maker[1], 2, TAKER_FEE_BOUND), taker
+        ).gasUsed
+        if profile:
+            profiles["fillOrder"] = profile_tx(w3, node.url, bench.last_tx)
         rpc_call(node.url, "evm_revert", [snap])
 
         ops = dict(bench.ops)
@@ -182,6 +240,8 @@ def measure(quick: bool) -> dict[str, Any]:
             for n in batches:
                 snap = rpc_call(node.url, "evm_snapshot")
                 gas = bench.settle(bench.batch(shape, n, mm, taker, pool))
+                if profile and shape == "sweep" and n == min(PROFILED_BATCH, max(batches)):
+                    profiles[f"settle sweep x{n}"] = profile_tx(w3, node.url, bench.last_tx)
                 rpc_call(node.url, "evm_revert", [snap])
                 rows.append({"batch": n, "gas_used": gas, "per_fill": gas // n})
             first = rows[0]["gas_used"]
@@ -191,6 +251,10 @@ def measure(quick: bool) -> dict[str, Any]:
             results[shape] = rows
             for row in rows:
                 ops[f"settle {shape} x{row['batch']} (per fill)"] = row["per_fill"]
+                if row["marginal_per_fill"] is not None:
+                    ops[f"settle {shape} x{row['batch']} (marginal per fill)"] = row[
+                        "marginal_per_fill"
+                    ]
 
         anvil_version = subprocess.run(
             [str(node.command()[0]), "--version"], capture_output=True, text=True, check=False
@@ -213,6 +277,7 @@ def measure(quick: bool) -> dict[str, Any]:
             "settle": results,
             "operations": ops,
             "seconds": round(time.monotonic() - started, 1),
+            **({"profile": profiles} if profile else {}),
         }
 
 
@@ -227,29 +292,53 @@ def print_table(data: dict[str, Any]) -> None:
             marginal = f"{row['marginal_per_fill']:,}" if row["marginal_per_fill"] else "-"
             gas, per_fill = row["gas_used"], row["per_fill"]
             print(f"{shape:8} {row['batch']:>5} {gas:>11,} {per_fill:>9,} {marginal:>9}")
+    for name, costs in data.get("profile", {}).items():
+        print(f"where the gas of {name} goes: {sum(costs.values()):,}")
+        for category, used in costs.items():
+            print(f"  {category:68} {used:>9,}")
     print(
         "goal: <= 45,000 per fill at batch 16; anchors: "
         + "; ".join(f"{k} {v:,}" for k, v in ANCHORS.items())
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="batches up to 8 only")
-    parser.add_argument("--snapshot", action="store_true", help="rewrite bench/gas/exchange.json")
+    parser.add_argument("--write", action="store_true", help="update the committed snapshot")
+    parser.add_argument("--check", action="store_true", help="fail if the snapshot is out of date")
+    parser.add_argument(
+        "--profile", action="store_true", help="also break down the single fill and sweep x16"
+    )
     args = parser.parse_args()
-    data = measure(args.quick)
+    if args.quick and (args.write or args.check):
+        parser.error("--quick measures only part of the snapshot: not with --write / --check")
+    data = measure(args.quick, args.profile)
     print_table(data)
-    out = ROOT / "bench" / "results" / "exchange_gas.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
-    if args.snapshot:
-        snap = ROOT / "bench" / "gas" / "exchange.json"
-        snap.parent.mkdir(parents=True, exist_ok=True)
-        snap.write_text(json.dumps(dict(sorted(data["operations"].items())), indent=2) + "\n")
-        print(f"wrote {snap.relative_to(ROOT)}")
+    gas = dict(sorted(data["operations"].items()))
+    if not args.check:  # a check (run by the tests) only compares; it leaves the files alone
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    if args.write:
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
+        print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
+    if args.check:
+        committed = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
+        if committed != gas:
+            changed = sorted(
+                set(committed) ^ set(gas) | {k for k in gas if committed.get(k) != gas[k]}
+            )
+            for key in changed:
+                print(f"  {key}: snapshot {committed.get(key)} -> measured {gas.get(key)}")
+            print("gas snapshot out of date: run `.venv/bin/python bench/exchange_gas.py --write`")
+            return 1
+        print("gas snapshot up to date")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,8 +9,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
 import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 
@@ -18,8 +17,10 @@ import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 /// @notice TigerEx settlement contract: a vault plus on-chain verification and settlement of
 ///         EIP-712 signed limit orders, matched by the relayer (`settle`) or taken directly by
 ///         anyone (`fillOrder`). See IExchange and contracts/exchange/README.md.
-/// @dev Storage is laid out for settlement gas: a market is three slots, an order's state one
-///      slot, `_paused` shares its slot with the fee recipient and the withdrawal delay.
+/// @dev Laid out for settlement gas: a market is three slots (read as three words, once per
+///      batch, its fees accrued in memory and written once), an order's state one word,
+///      `_paused` shares its slot with the fee recipient and the withdrawal delay; orders are
+///      copied from calldata once per match. Where the gas goes: contracts/exchange/README.md.
 contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -44,14 +45,23 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         "uint64 expiry,uint64 salt,uint32 epoch,uint16 maxFeeBps)"
     );
 
+    /// @inheritdoc IExchange
+    uint256 public constant ERC1271_GAS_LIMIT = 200_000;
+
     uint256 private constant _BPS = 10_000;
+    uint256 private constant _FILLED_MASK = type(uint64).max;
+    uint256 private constant _CANCELLED = 1 << 64;
+    /// @dev Gas `_isValidERC1271` needs beyond the call's own limit: the 1/64 that EIP-150
+    ///      keeps back, a cold account access (2,600) and the few opcodes before the call.
+    uint256 private constant _ERC1271_GAS_RESERVE = ERC1271_GAS_LIMIT / 63 + 5_000;
     /// @dev Size of an encoded `Order` (nine static fields).
     uint256 private constant _ORDER_SIZE = 9 * 32;
 
     // --------------------------------------------------------------------------- STORAGE
 
     /// @dev Three slots; the grid limits (lotSize < 2**96, tickSize < 2**64) keep every
-    ///      amount below 2**192 (quantity and price are uint64).
+    ///      amount below 2**192 (quantity and price are uint64). Settlement reads the slots as
+    ///      raw words (`_loadMarket`), so the packing below is also spelled out there.
     struct MarketStorage {
         // slot 0
         address base;
@@ -61,16 +71,11 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint64 tickSize;
         uint16 makerFeeBps;
         uint16 takerFeeBps;
-        // slot 2: written by every fill that pays a fee
+        // slot 2: written once per batch (per market) that pays a fee
         uint112 baseFees;
         uint112 quoteFees;
         uint24 minQuantityLots;
         bool active;
-    }
-
-    struct OrderState {
-        uint64 filledLots;
-        bool cancelled;
     }
 
     struct WithdrawalRequest {
@@ -78,16 +83,56 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint64 unlocksAt;
     }
 
-    /// @dev One fill, kept in memory to stay clear of stack limits.
-    struct Fill {
+    /// @dev A market as settlement uses it, loaded once per batch into memory, with the fees
+    ///      the batch accrued so far (written to storage by `_flushFees`). `marketId` 0 means
+    ///      "none loaded": market 0 never exists, so a match naming it meets `active == false`.
+    struct MarketCache {
+        uint256 marketId;
         address base;
         address quote;
+        uint256 lotSize;
+        uint256 tickSize;
+        uint256 makerFeeBps;
+        uint256 takerFeeBps;
+        uint256 minQuantityLots;
+        bool active;
+        uint256 baseFees;
+        uint256 quoteFees;
+    }
+
+    /// @dev One fill, in memory to stay clear of stack limits; one per call, overwritten by
+    ///      every match (see Batch).
+    struct Fill {
         address buyer;
         address seller;
         uint256 baseAmount;
         uint256 quoteAmount;
         uint256 buyerFee;
         uint256 sellerFee;
+        uint256 sellerBase; // the seller's base balance, read by the funds check
+        uint256 buyerQuote; // the buyer's quote balance, read by the funds check
+    }
+
+    /// @dev What a `settle` call reuses for every match: memory is never freed, so allocating
+    ///      per match would make the memory cost of a batch grow quadratically.
+    struct Batch {
+        MarketCache mkt;
+        Fill fill;
+        Order maker; // a buffer from _newOrderBuffer
+        Order taker; // a buffer from _newOrderBuffer
+        bytes32 domain; // the EIP-712 domain separator
+        EpochFloor makerEpochs; // the last maker side's epochs
+        EpochFloor takerEpochs; // the last taker side's epochs
+    }
+
+    /// @dev The epoch an order of `maker` in `marketId` must reach (the higher of the maker's
+    ///      global and market epochs), remembered for the next match on the same side: epochs
+    ///      cannot change during a call (settlement makes no state-changing external call).
+    ///      `marketId` 0 means empty (an order of market 0 never gets this far).
+    struct EpochFloor {
+        address maker;
+        uint256 marketId;
+        uint256 floor;
     }
 
     address private immutable _weth;
@@ -97,7 +142,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     uint32 private _withdrawalDelay;
 
     mapping(uint32 marketId => MarketStorage) private _markets;
-    mapping(bytes32 orderHash => OrderState) private _orders;
+    /// @dev Low 64 bits: lots filled; bit 64: cancelled. One word, so one SLOAD and one SSTORE.
+    mapping(bytes32 orderHash => uint256 state) private _orderStates;
     mapping(address token => mapping(address account => uint256 balance)) private _balances;
     mapping(address token => mapping(address account => WithdrawalRequest)) private _withdrawals;
     /// @dev A maker's epochs, eight uint32 lanes per word: lane `i` of word `w` is market
@@ -179,49 +225,35 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function settle(Match[] calldata matches) external onlyRole(OPERATOR_ROLE) whenNotPaused nonReentrant {
+        Batch memory b;
+        b.maker = _newOrderBuffer();
+        b.taker = _newOrderBuffer();
+        b.domain = _domainSeparatorV4();
         uint256 count = matches.length;
         for (uint256 i; i < count;) {
             Match calldata m = matches[i];
-            bytes32 makerHash = _hashOrder(m.maker);
-            bytes32 takerHash = _hashOrder(m.taker);
-            SkipReason reason = _settleMatch(m, makerHash, takerHash);
+            bytes32 makerHash = _loadOrder(m.maker, b.maker, b.domain);
+            bytes32 takerHash = _loadOrder(m.taker, b.taker, b.domain);
+            SkipReason reason = _settleMatch(m, b, makerHash, takerHash);
             if (reason != SkipReason.None) emit MatchSkipped(makerHash, takerHash, reason);
             // cannot overflow: i < count
             unchecked {
                 ++i;
             }
         }
+        _flushFees(b.mkt);
     }
 
     /// @inheritdoc IExchange
-    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots)
+    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots, uint16 maxTakerFeeBps)
         external
         whenNotPaused
         nonReentrant
     {
-        bytes32 makerHash = _hashOrder(maker);
-        uint32 marketId = maker.marketId;
-        MarketStorage memory mkt = _markets[marketId];
-        SkipReason reason;
-        if (!mkt.active) {
-            reason = SkipReason.MarketInactive;
-        } else if (quantityLots == 0) {
-            reason = SkipReason.QuantityZero;
-        } else {
-            uint64 makerFilled;
-            (reason, makerFilled) = _checkOrder(maker, makerHash, signature, mkt.makerFeeBps, quantityLots, mkt.minQuantityLots);
-            if (reason == SkipReason.None) {
-                Fill memory f = _fill(mkt, maker.isBuy, maker.maker, msg.sender, quantityLots, maker.priceTicks);
-                reason = _checkBalances(f, maker.isBuy);
-                if (reason == SkipReason.None) {
-                    _orders[makerHash].filledLots = makerFilled;
-                    _execute(f, mkt, marketId);
-                    _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantityLots, f);
-                    return;
-                }
-            }
-        }
-        revert ExchangeFillRejected(makerHash, reason);
+        Order memory order = _newOrderBuffer();
+        bytes32 makerHash = _loadOrder(maker, order, _domainSeparatorV4());
+        SkipReason reason = _fillDirect(order, makerHash, signature, quantityLots, maxTakerFeeBps);
+        if (reason != SkipReason.None) revert ExchangeFillRejected(makerHash, reason);
     }
 
     // ---------------------------------------------------------------------------- CANCELS
@@ -230,9 +262,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function cancelOrder(Order calldata order) external {
         bytes32 orderHash = _hashOrder(order);
         if (order.maker != msg.sender) revert ExchangeNotOrderMaker(orderHash, msg.sender);
-        OrderState storage state = _orders[orderHash];
-        if (state.cancelled) revert ExchangeOrderAlreadyCancelled(orderHash);
-        state.cancelled = true;
+        uint256 state = _orderStates[orderHash];
+        if (state & _CANCELLED != 0) revert ExchangeOrderAlreadyCancelled(orderHash);
+        _orderStates[orderHash] = state | _CANCELLED;
         emit OrderCancelled(orderHash, msg.sender);
     }
 
@@ -368,12 +400,12 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function filled(bytes32 orderHash) external view returns (uint64) {
-        return _orders[orderHash].filledLots;
+        return uint64(_orderStates[orderHash]);
     }
 
     /// @inheritdoc IExchange
     function cancelled(bytes32 orderHash) external view returns (bool) {
-        return _orders[orderHash].cancelled;
+        return _orderStates[orderHash] & _CANCELLED != 0;
     }
 
     /// @inheritdoc IExchange
@@ -447,147 +479,348 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
-    /// @dev Checks one match; on success moves the funds and emits OrderFilled, otherwise
-    ///      changes nothing and returns the reason.
-    function _settleMatch(Match calldata m, bytes32 makerHash, bytes32 takerHash) private returns (SkipReason) {
-        uint32 marketId = m.maker.marketId;
-        MarketStorage memory mkt = _markets[marketId];
-        SkipReason reason = _checkPair(m, mkt);
+    /// @dev Copies an order from calldata into `order` (a buffer from `_newOrderBuffer`),
+    ///      checks that every field fits its type (as ABI decoding would; a dirty field reverts
+    ///      the call) and returns its EIP-712 digest. One copy and one range check per order
+    ///      instead of a validated calldata read per field access.
+    function _loadOrder(Order calldata src, Order memory order, bytes32 domain) private pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            calldatacopy(order, src, _ORDER_SIZE)
+            let dirty := or(shr(160, mload(order)), shr(32, mload(add(order, 0x20)))) // maker, marketId
+            dirty := or(dirty, shr(1, mload(add(order, 0x40)))) // isBuy
+            // priceTicks, quantityLots, expiry, salt
+            let words64 :=
+                or(or(mload(add(order, 0x60)), mload(add(order, 0x80))), or(mload(add(order, 0xa0)), mload(add(order, 0xc0))))
+            dirty := or(dirty, shr(64, words64))
+            dirty := or(dirty, or(shr(32, mload(add(order, 0xe0))), shr(16, mload(add(order, 0x100))))) // epoch, maxFeeBps
+            if dirty { revert(0, 0) }
+            // The word before the buffer holds ORDER_TYPEHASH: the struct hash is one keccak.
+            let structHash := keccak256(sub(order, 0x20), add(_ORDER_SIZE, 0x20))
+            // EIP-712 digest, as MessageHashUtils.toTypedDataHash, in scratch past the free
+            // memory pointer (not moved).
+            let ptr := mload(0x40)
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), domain)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev A memory `Order` preceded by a word holding ORDER_TYPEHASH (see `_loadOrder`).
+    function _newOrderBuffer() private pure returns (Order memory order) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            order := add(ptr, 0x20)
+            mstore(0x40, add(order, _ORDER_SIZE))
+        }
+    }
+
+    /// @dev Checks one match; on success moves the funds, accrues the fees in `mkt` and emits
+    ///      OrderFilled, otherwise changes nothing and returns the reason. Checks in the order
+    ///      of the SkipReason codes: pair checks, then the maker's, the taker's, then funds.
+    function _settleMatch(Match calldata m, Batch memory b, bytes32 makerHash, bytes32 takerHash)
+        private
+        returns (SkipReason reason)
+    {
+        Order memory maker = b.maker;
+        Order memory taker = b.taker;
+        MarketCache memory mkt = b.mkt;
+        Fill memory f = b.fill;
+        uint64 quantity = m.quantityLots;
+        reason = _checkPair(maker, taker, quantity, mkt);
         if (reason != SkipReason.None) return reason;
-        uint64 makerFilled;
-        (reason, makerFilled) =
-            _checkOrder(m.maker, makerHash, m.makerSignature, mkt.makerFeeBps, m.quantityLots, mkt.minQuantityLots);
+        uint256 makerState;
+        (reason, makerState) = _checkOrder(m, b, false, makerHash, quantity);
         if (reason != SkipReason.None) return reason;
-        uint64 takerFilled;
-        (reason, takerFilled) =
-            _checkOrder(m.taker, takerHash, m.takerSignature, mkt.takerFeeBps, m.quantityLots, mkt.minQuantityLots);
+        uint256 takerState;
+        (reason, takerState) = _checkOrder(m, b, true, takerHash, quantity);
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        Fill memory f = _fill(mkt, m.maker.isBuy, m.maker.maker, m.taker.maker, m.quantityLots, m.maker.priceTicks);
-        reason = _checkBalances(f, m.maker.isBuy);
+        reason = _checkFunds(mkt, f, maker, taker.maker, quantity);
         if (reason != SkipReason.None) return reason;
 
-        _orders[makerHash].filledLots = makerFilled;
-        _orders[takerHash].filledLots = takerFilled;
-        _execute(f, mkt, marketId);
-        _emitFilled(makerHash, takerHash, m.maker, m.taker.maker, m.quantityLots, f);
-        return SkipReason.None;
+        _orderStates[makerHash] = makerState;
+        _orderStates[takerHash] = takerState;
+        _execute(mkt, f);
+        _emitFilled(makerHash, takerHash, maker, taker.maker, quantity, f);
+    }
+
+    /// @dev `fillOrder` with the caller as taker: the same checks as `_settleMatch` for the
+    ///      maker order, the caller's fee bound in place of a taker order.
+    function _fillDirect(
+        Order memory maker,
+        bytes32 makerHash,
+        bytes calldata signature,
+        uint64 quantity,
+        uint16 maxTakerFeeBps
+    ) private returns (SkipReason reason) {
+        MarketCache memory mkt;
+        _loadMarket(mkt, maker.marketId);
+        if (!mkt.active) return SkipReason.MarketInactive;
+        if (quantity == 0) return SkipReason.QuantityZero;
+        // The caller's bound plays the role of a taker order's maxFeeBps.
+        if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
+        uint256 makerState;
+        EpochFloor memory epochs;
+        (reason, makerState) =
+            _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots, epochs);
+        if (reason != SkipReason.None) return reason;
+        if (makerState == quantity && !_isValidSignature(maker.maker, makerHash, signature)) {
+            return SkipReason.MakerSignatureInvalid;
+        }
+        Fill memory f;
+        reason = _checkFunds(mkt, f, maker, msg.sender, quantity);
+        if (reason != SkipReason.None) return reason;
+        _orderStates[makerHash] = makerState;
+        _execute(mkt, f);
+        _flushFees(mkt);
+        _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantity, f);
     }
 
     /// @dev Checks that need both orders: same active market, opposite sides, crossing prices
-    ///      (the fill is at the maker's price), a non-zero quantity.
-    function _checkPair(Match calldata m, MarketStorage memory mkt) private pure returns (SkipReason) {
-        Order calldata maker = m.maker;
-        Order calldata taker = m.taker;
-        if (taker.marketId != maker.marketId) return SkipReason.MarketMismatch;
-        if (!mkt.active) return SkipReason.MarketInactive;
-        if (taker.isBuy == maker.isBuy) return SkipReason.SidesNotOpposite;
-        if (maker.isBuy ? taker.priceTicks > maker.priceTicks : taker.priceTicks < maker.priceTicks) {
-            return SkipReason.PricesNotCrossing;
+    ///      (the fill is at the maker's price), a non-zero quantity. Loads the market into
+    ///      `mkt` when the match names another one than the previous match (fees accrued so
+    ///      far for the previous market are written first).
+    function _checkPair(Order memory maker, Order memory taker, uint64 quantity, MarketCache memory mkt)
+        private
+        returns (SkipReason)
+    {
+        uint32 marketId = maker.marketId;
+        if (taker.marketId != marketId) return SkipReason.MarketMismatch;
+        if (marketId != mkt.marketId) {
+            _flushFees(mkt);
+            _loadMarket(mkt, marketId);
         }
-        if (m.quantityLots == 0) return SkipReason.QuantityZero;
+        if (!mkt.active) return SkipReason.MarketInactive;
+        bool makerBuys = maker.isBuy;
+        if (taker.isBuy == makerBuys) return SkipReason.SidesNotOpposite;
+        uint64 price = maker.priceTicks;
+        if (makerBuys ? taker.priceTicks > price : taker.priceTicks < price) return SkipReason.PricesNotCrossing;
+        if (quantity == 0) return SkipReason.QuantityZero;
         return SkipReason.None;
     }
 
-    /// @dev Order-level checks with the maker's reason codes; returns the new filled quantity.
-    ///      The signature is checked only at the first fill: a recorded fill proves it.
-    function _checkOrder(
-        Order calldata order,
+    /// @dev `_checkOrderState` for the maker or (`isTaker`) the taker order of `m`, loaded in
+    ///      `b`; then its signature if it has no recorded fill: a recorded fill proves it.
+    function _checkOrder(Match calldata m, Batch memory b, bool isTaker, bytes32 orderHash, uint64 quantity)
+        private
+        view
+        returns (SkipReason reason, uint256 newState)
+    {
+        Order memory order = isTaker ? b.taker : b.maker;
+        (reason, newState) = _checkOrderState(
+            order,
+            orderHash,
+            isTaker ? b.mkt.takerFeeBps : b.mkt.makerFeeBps,
+            quantity,
+            b.mkt.minQuantityLots,
+            isTaker ? b.takerEpochs : b.makerEpochs
+        );
+        if (reason != SkipReason.None) return (reason, 0);
+        // newState == quantity: nothing was filled before this fill
+        if (newState == quantity) {
+            bytes calldata signature = isTaker ? m.takerSignature : m.makerSignature;
+            if (!_isValidSignature(order.maker, orderHash, signature)) return (SkipReason.MakerSignatureInvalid, 0);
+        }
+    }
+
+    /// @dev Order-level checks but the signature, with the maker's reason codes; returns the
+    ///      order's new state word (filled lots after this fill, not cancelled).
+    function _checkOrderState(
+        Order memory order,
         bytes32 orderHash,
-        bytes calldata signature,
-        uint16 feeBps,
+        uint256 feeBps,
         uint64 quantity,
-        uint24 minQuantityLots
-    ) private view returns (SkipReason, uint64) {
+        uint256 minQuantityLots,
+        EpochFloor memory epochs
+    ) private view returns (SkipReason, uint256) {
         if (block.timestamp >= order.expiry) return (SkipReason.MakerExpired, 0);
         if (feeBps > order.maxFeeBps) return (SkipReason.MakerFeeAboveMax, 0);
-        uint64 total = order.quantityLots;
+        uint256 total = order.quantityLots;
         if (total < minQuantityLots) return (SkipReason.MakerBelowMinQuantity, 0);
-        OrderState memory state = _orders[orderHash];
-        if (state.cancelled) return (SkipReason.MakerCancelled, 0);
-        uint64 done = state.filledLots;
-        // cannot underflow: filledLots only grows up to quantityLots (checked below)
+        uint256 state = _orderStates[orderHash];
+        if (state & _CANCELLED != 0) return (SkipReason.MakerCancelled, 0);
+        // Not cancelled, so the word is the filled quantity: at most total (checked below).
+        // cannot underflow: state <= total
         unchecked {
-            if (quantity > total - done) return (SkipReason.MakerOverfill, 0);
+            if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
-        address signer = order.maker;
-        if (_isEpochStale(signer, order.marketId, order.epoch)) return (SkipReason.MakerEpochStale, 0);
-        if (done == 0 && !_isValidSignature(signer, orderHash, signature)) {
-            return (SkipReason.MakerSignatureInvalid, 0);
-        }
-        // cannot overflow: done + quantity <= total (checked above)
+        if (order.epoch < _epochFloor(epochs, order.maker, order.marketId)) return (SkipReason.MakerEpochStale, 0);
+        // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
-            return (SkipReason.None, done + quantity);
+            return (SkipReason.None, state + quantity);
         }
     }
 
-    /// @dev ECDSA first (no EXTCODESIZE for the common EOA case, high-s rejected by OZ), then
-    ///      EIP-1271 if the signer has code.
+    /// @dev ECDSA first (no EXTCODESIZE for the common EOA case), then EIP-1271 if the signer
+    ///      has code. A failed recovery yields address(0), which never counts as the signer.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return signer.code.length != 0
-            && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+        address recovered = _recover(digest, signature);
+        if (recovered == signer && recovered != address(0)) return true;
+        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
     }
 
-    /// @dev The exact amounts and fees of a fill; the arithmetic cannot overflow: quantity and
-    ///      price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts < 2**192 and
-    ///      amount * MAX_FEE_BPS < 2**199.
-    function _fill(
-        MarketStorage memory mkt,
-        bool makerBuys,
-        address maker,
-        address taker,
-        uint64 quantity,
-        uint64 price
-    ) private pure returns (Fill memory f) {
-        f.base = mkt.base;
-        f.quote = mkt.quote;
-        (f.buyer, f.seller) = makerBuys ? (maker, taker) : (taker, maker);
-        (uint256 buyerBps, uint256 sellerBps) =
-            makerBuys ? (mkt.makerFeeBps, mkt.takerFeeBps) : (mkt.takerFeeBps, mkt.makerFeeBps);
-        unchecked {
-            f.baseAmount = uint256(quantity) * mkt.lotSize;
-            f.quoteAmount = uint256(quantity) * price * mkt.tickSize;
-            f.buyerFee = f.baseAmount * buyerBps / _BPS;
-            f.sellerFee = f.quoteAmount * sellerBps / _BPS;
+    /// @dev The signer of a 65-byte `r || s || v` signature, or address(0) for any other
+    ///      length, a high `s` (malleable: EIP-2), `v` other than 27/28 or any input the
+    ///      precompile refuses. The rules of OZ `ECDSA.tryRecoverCalldata`, without its
+    ///      memory allocation and error plumbing (this runs once per new order in a batch).
+    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+        if (signature.length != 65) return address(0);
+        assembly ("memory-safe") {
+            let r := calldataload(signature.offset)
+            let s := calldataload(add(signature.offset, 0x20))
+            let v := byte(0, calldataload(add(signature.offset, 0x40)))
+            // s <= secp256k1n / 2
+            if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not moved);
+                // it returns no data for an invalid input, and then signer stays 0.
+                let ptr := mload(0x40)
+                mstore(ptr, digest)
+                mstore(add(ptr, 0x20), v)
+                mstore(add(ptr, 0x40), r)
+                mstore(add(ptr, 0x60), s)
+                mstore(0x00, 0)
+                if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { signer := mload(0x00) }
+            }
         }
     }
 
-    function _checkBalances(Fill memory f, bool makerBuys) private view returns (SkipReason) {
-        if (_balances[f.base][f.seller] < f.baseAmount) {
+    /// @dev EIP-1271 `isValidSignature` with at most ERC1271_GAS_LIMIT gas, so a hostile
+    ///      contract signer can waste no more than that of a batch: running out of it, reverting
+    ///      or returning anything but the magic value (32 bytes, only the first word is read,
+    ///      so a return-data bomb costs the signer, not us) all count as an invalid signature.
+    ///      Reverts if less than the limit is left for the call: otherwise the sender of the
+    ///      transaction could starve an honest wallet's check and have its order skipped.
+    function _isValidERC1271(address signer, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 magic = IERC1271.isValidSignature.selector;
+        uint256 length = signature.length;
+        uint256 needed = ERC1271_GAS_LIMIT + _ERC1271_GAS_RESERVE + length;
+        if (gasleft() < needed) revert ExchangeSignatureCheckGasTooLow(signer, needed);
+        assembly ("memory-safe") {
+            // isValidSignature(bytes32 digest, bytes signature), ABI-encoded past the free
+            // memory pointer (scratch: the pointer is not moved)
+            let ptr := mload(0x40)
+            mstore(ptr, magic)
+            mstore(add(ptr, 0x04), digest)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), signature.offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            let size := add(0x64, and(add(length, 0x1f), not(0x1f)))
+            mstore(0x00, 0)
+            let ok := staticcall(ERC1271_GAS_LIMIT, signer, ptr, size, 0x00, 0x20)
+            valid := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
+        }
+    }
+
+    /// @dev Loads market `marketId` into `mkt` (three SLOADs; fees start at zero).
+    function _loadMarket(MarketCache memory mkt, uint32 marketId) private view {
+        MarketStorage storage stored = _markets[marketId];
+        uint256 w0;
+        uint256 w1;
+        uint256 w2;
+        assembly ("memory-safe") {
+            let slot := stored.slot
+            w0 := sload(slot)
+            w1 := sload(add(slot, 1))
+            w2 := sload(add(slot, 2))
+        }
+        // The packing of MarketStorage: lowest-order bytes first.
+        mkt.marketId = marketId;
+        mkt.base = address(uint160(w0));
+        mkt.lotSize = w0 >> 160;
+        mkt.quote = address(uint160(w1));
+        mkt.tickSize = uint64(w1 >> 160);
+        mkt.makerFeeBps = uint16(w1 >> 224);
+        mkt.takerFeeBps = w1 >> 240;
+        mkt.minQuantityLots = uint24(w2 >> 224);
+        mkt.active = (w2 >> 248) != 0;
+        mkt.baseFees = 0;
+        mkt.quoteFees = 0;
+    }
+
+    /// @dev Adds the fees accrued in `mkt` to its market's storage (one SSTORE) and zeroes
+    ///      them. The sums fit: fees are taken from vault balances, and balances plus accrued
+    ///      fees of a token never exceed what the contract holds (<= VAULT_CAP < 2**112);
+    ///      SafeCast still guards it.
+    function _flushFees(MarketCache memory mkt) private {
+        uint256 baseFees = mkt.baseFees;
+        uint256 quoteFees = mkt.quoteFees;
+        if (baseFees == 0 && quoteFees == 0) return;
+        MarketStorage storage stored = _markets[uint32(mkt.marketId)];
+        stored.baseFees = SafeCast.toUint112(stored.baseFees + baseFees);
+        stored.quoteFees = SafeCast.toUint112(stored.quoteFees + quoteFees);
+        mkt.baseFees = 0;
+        mkt.quoteFees = 0;
+    }
+
+    /// @dev Fills `f` with the exact amounts and fees of a fill and checks that the seller
+    ///      holds the base and the buyer the quote it pays. The arithmetic cannot overflow:
+    ///      quantity and price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts
+    ///      < 2**192 and amount * MAX_FEE_BPS < 2**199.
+    function _checkFunds(MarketCache memory mkt, Fill memory f, Order memory maker, address taker, uint64 quantity)
+        private
+        view
+        returns (SkipReason)
+    {
+        bool makerBuys = maker.isBuy;
+        (f.buyer, f.seller) = makerBuys ? (maker.maker, taker) : (taker, maker.maker);
+        unchecked {
+            uint256 baseAmount = uint256(quantity) * mkt.lotSize;
+            uint256 quoteAmount = uint256(quantity) * maker.priceTicks * mkt.tickSize;
+            f.baseAmount = baseAmount;
+            f.quoteAmount = quoteAmount;
+            f.buyerFee = baseAmount * (makerBuys ? mkt.makerFeeBps : mkt.takerFeeBps) / _BPS;
+            f.sellerFee = quoteAmount * (makerBuys ? mkt.takerFeeBps : mkt.makerFeeBps) / _BPS;
+        }
+        uint256 sellerBase = _balances[mkt.base][f.seller];
+        if (sellerBase < f.baseAmount) {
             return makerBuys ? SkipReason.TakerInsufficientBalance : SkipReason.MakerInsufficientBalance;
         }
-        if (_balances[f.quote][f.buyer] < f.quoteAmount) {
+        f.sellerBase = sellerBase;
+        uint256 buyerQuote = _balances[mkt.quote][f.buyer];
+        if (buyerQuote < f.quoteAmount) {
             return makerBuys ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
         }
+        f.buyerQuote = buyerQuote;
         return SkipReason.None;
     }
 
-    /// @dev Moves the balances of a checked fill and accrues its fees. Debits are read and
-    ///      written before credits, so a self-trade (buyer == seller) stays exact.
-    function _execute(Fill memory f, MarketStorage memory mkt, uint32 marketId) private {
-        mapping(address => uint256) storage baseBalances = _balances[f.base];
-        mapping(address => uint256) storage quoteBalances = _balances[f.quote];
-        // cannot underflow: _checkBalances; fees <= 1% of the amount they are taken from
+    /// @dev Moves the balances of a checked fill and accrues its fees in `mkt`. Debits are
+    ///      written before credits are read, so a self-trade (buyer == seller) stays exact.
+    function _execute(MarketCache memory mkt, Fill memory f) private {
+        mapping(address => uint256) storage baseBalances = _balances[mkt.base];
+        mapping(address => uint256) storage quoteBalances = _balances[mkt.quote];
+        address buyer = f.buyer;
+        address seller = f.seller;
+        uint256 baseAmount = f.baseAmount;
+        uint256 quoteAmount = f.quoteAmount;
+        uint256 buyerFee = f.buyerFee;
+        uint256 sellerFee = f.sellerFee;
+        // cannot underflow: _checkFunds read these balances; fees <= 1% of their amount.
+        // cannot overflow: balances and accrued fees of a token sum to at most what the
+        // contract holds, <= VAULT_CAP < 2**112.
         unchecked {
-            baseBalances[f.seller] -= f.baseAmount;
-            quoteBalances[f.buyer] -= f.quoteAmount;
-        }
-        baseBalances[f.buyer] += f.baseAmount - f.buyerFee;
-        quoteBalances[f.seller] += f.quoteAmount - f.sellerFee;
-        if (f.buyerFee != 0 || f.sellerFee != 0) {
-            MarketStorage storage stored = _markets[marketId];
-            stored.baseFees = SafeCast.toUint112(mkt.baseFees + f.buyerFee);
-            stored.quoteFees = SafeCast.toUint112(mkt.quoteFees + f.sellerFee);
+            baseBalances[seller] = f.sellerBase - baseAmount;
+            quoteBalances[buyer] = f.buyerQuote - quoteAmount;
+            baseBalances[buyer] += baseAmount - buyerFee;
+            quoteBalances[seller] += quoteAmount - sellerFee;
+            mkt.baseFees += buyerFee;
+            mkt.quoteFees += sellerFee;
         }
     }
 
     function _emitFilled(
         bytes32 makerHash,
         bytes32 takerHash,
-        Order calldata maker,
+        Order memory maker,
         address taker,
         uint64 quantity,
         Fill memory f
@@ -634,12 +867,19 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         emit Withdrawn(token, msg.sender, amount);
     }
 
-    /// @dev True if `orderEpoch` is below the maker's global epoch or its epoch in `marketId`
-    ///      (marketId >= 1: settlement only reaches here for an active, hence existing, market).
-    function _isEpochStale(address maker, uint32 marketId, uint32 orderEpoch) private view returns (bool) {
+    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
+    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
+    ///      active, hence existing, market). Remembered in `cache` (see EpochFloor).
+    function _epochFloor(EpochFloor memory cache, address maker, uint32 marketId) private view returns (uint256 floor) {
+        if (cache.maker == maker && cache.marketId == marketId) return cache.floor;
         uint256 word0 = _epochLanes[maker][0];
         uint256 lanes = marketId < 8 ? word0 : _epochLanes[maker][marketId >> 3];
-        return orderEpoch < uint32(word0) || orderEpoch < uint32(lanes >> ((marketId & 7) << 5));
+        uint256 global = uint32(word0);
+        uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
+        floor = global > inMarket ? global : inMarket;
+        cache.maker = maker;
+        cache.marketId = marketId;
+        cache.floor = floor;
     }
 
     function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {

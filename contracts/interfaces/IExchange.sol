@@ -23,7 +23,10 @@ pragma solidity ^0.8.24;
 ///      Signatures: 65-byte ECDSA (high-s rejected) or EIP-1271 for contract signers. A
 ///      signature is verified at an order's first fill; later fills of the same order hash rely
 ///      on the recorded fill (as Seaport does). A contract wallet that revokes consent must
-///      therefore also `cancelOrder` (or advance its epoch).
+///      therefore also `cancelOrder` (or advance its epoch). An EIP-1271 check gets at most
+///      `ERC1271_GAS_LIMIT` gas: a contract signer that runs out of it, reverts or returns
+///      anything but the magic value has its match skipped (signature invalid), so it cannot
+///      grief the rest of a batch.
 interface IExchange {
     // ----------------------------------------------------------------------------- TYPES
 
@@ -160,6 +163,12 @@ interface IExchange {
     /// @notice Ether was sent by something other than the WETH contract.
     error ExchangeEtherRejected(address sender);
 
+    /// @notice Less than `needed` gas was left to run the EIP-1271 check of `signer` with its
+    ///         full `ERC1271_GAS_LIMIT`. Reverts rather than skips, so that the sender of a
+    ///         transaction cannot have an honest contract signer's match skipped by starving
+    ///         it of gas; send the transaction with more gas.
+    error ExchangeSignatureCheckGasTooLow(address signer, uint256 needed);
+
     // ---------------------------------------------------------------------------- EVENTS
 
     /// @notice `amount` of `token` (what actually arrived) was credited to `account`.
@@ -249,8 +258,14 @@ interface IExchange {
 
     /// @notice Fills `quantityLots` of a signed maker order with the caller as taker (at the
     ///         maker's price, taker fee from the caller's proceeds), from vault balances.
-    ///         Reverts with `ExchangeFillRejected` when any check fails. Not while paused.
-    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots) external;
+    ///         Reverts with `ExchangeFillRejected` when any check fails (the maker order's
+    ///         checks with the maker's reasons; `TakerFeeAboveMax` when the market's taker fee
+    ///         exceeds `maxTakerFeeBps`; `TakerInsufficientBalance` for the caller's funds).
+    ///         Not while paused.
+    /// @param maxTakerFeeBps Highest taker fee the caller accepts, in basis points: an admin
+    ///        fee change mined before this transaction can never charge the caller more.
+    function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots, uint16 maxTakerFeeBps)
+        external;
 
     /// @notice Cancels one order. Only its maker.
     function cancelOrder(Order calldata order) external;
@@ -318,6 +333,9 @@ interface IExchange {
 
     /// @notice Role allowed to pause and unpause.
     function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice Most gas one EIP-1271 `isValidSignature` call may use during settlement.
+    function ERC1271_GAS_LIMIT() external view returns (uint256);
 
     /// @notice The WETH contract used by depositETH / withdrawETH.
     function weth() external view returns (address);

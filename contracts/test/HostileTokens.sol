@@ -123,3 +123,71 @@ contract MockERC1271Wallet is IERC1271 {
         return err == ECDSA.RecoverError.NoError && signer == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
     }
 }
+
+/// @notice An EIP-1271 signer that misbehaves on purpose, to test that settlement caps and
+///         survives it. It holds vault funds through `execute` like MockERC1271Wallet.
+contract HostileERC1271Wallet {
+    enum Mode {
+        Honest, // the magic value for any signature
+        BurnGas, // loops until it runs out of gas
+        Revert, // reverts with a long message
+        ShortReturn, // returns 3 bytes
+        WrongMagic, // returns a full word that is not the magic value
+        DirtyMagic, // the magic value followed by non-zero bytes in the same word
+        ReturnBomb // the magic value followed by 100 kB of return data
+
+    }
+
+    address public immutable owner;
+    Mode public mode;
+
+    constructor(address owner_) {
+        owner = owner_;
+    }
+
+    function setMode(Mode mode_) external {
+        mode = mode_;
+    }
+
+    function execute(address to, bytes calldata data) external returns (bytes memory) {
+        require(msg.sender == owner, "owner");
+        (bool ok, bytes memory ret) = to.call(data);
+        if (!ok) {
+            assembly {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return ret;
+    }
+
+    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
+        Mode m = mode;
+        if (m == Mode.BurnGas) {
+            uint256 i;
+            while (gasleft() > 0) {
+                i = uint256(keccak256(abi.encode(i)));
+            }
+        }
+        if (m == Mode.Revert) revert("HostileERC1271Wallet: no, and this reason is long on purpose");
+        assembly {
+            switch m
+            case 3 {
+                mstore(0, 0x1626ba7e00000000000000000000000000000000000000000000000000000000)
+                return(0, 3)
+            }
+            case 4 {
+                mstore(0, 0xdeadbeef00000000000000000000000000000000000000000000000000000000)
+                return(0, 32)
+            }
+            case 5 {
+                mstore(0, 0x1626ba7e000000000000000000000000000000000000000000000000000000ff)
+                return(0, 32)
+            }
+            case 6 {
+                mstore(0, 0x1626ba7e00000000000000000000000000000000000000000000000000000000)
+                return(0, 100000)
+            }
+        }
+        return this.isValidSignature.selector;
+    }
+}

@@ -56,7 +56,7 @@ def _exchange_activity(anvil_url: str, w3: Web3, suite: ContractRegistry) -> Non
     sell = Order(maker=maker, market_id=1, is_buy=False, price_ticks=300_000, quantity_lots=10,
                  expiry=FAR, salt=1)  # fmt: skip
     signature = sign_order(sell, accounts[1].key, chain_id, exchange.address)
-    exchange.functions.fillOrder(sell.as_tuple(), signature, 4).transact({"from": taker})
+    exchange.functions.fillOrder(sell.as_tuple(), signature, 4, 100).transact({"from": taker})
     other_order = Order(maker=maker, market_id=1, is_buy=False, price_ticks=310_000,
                         quantity_lots=5, expiry=FAR, salt=2)  # fmt: skip
     exchange.functions.cancelOrder(other_order.as_tuple()).transact({"from": maker})

@@ -198,7 +198,11 @@ def test_hash_and_amounts_equal_the_deployed_contract(suite, w3, funded_accounts
         for t in (base, quote)
         for a in (maker_acct, taker_acct)
     }
-    receipt = _transact(w3, exchange.functions.fillOrder(order.as_tuple(), sig, 555), taker_acct)
+    receipt = _transact(
+        w3,
+        exchange.functions.fillOrder(order.as_tuple(), sig, 555, market.taker_fee_bps),
+        taker_acct,
+    )
     amounts = fill_amounts(market, order, 555)
     after = {k: exchange.functions.balanceOf(k[0].address, k[1]).call() for k in before}
     m, t = maker_acct.address, taker_acct.address

@@ -21,6 +21,8 @@ MAKER_SIG, TAKER_SIG, MAKER_CANCELLED, TAKER_CANCELLED = 6, 7, 8, 9
 MAKER_EXPIRED, TAKER_EXPIRED, MAKER_EPOCH, TAKER_EPOCH = 10, 11, 12, 13
 MAKER_FEE_MAX, TAKER_FEE_MAX, MAKER_BELOW_MIN, TAKER_BELOW_MIN = 14, 15, 16, 17
 MAKER_OVERFILL, TAKER_OVERFILL, MAKER_FUNDS, TAKER_FUNDS = 18, 19, 20, 21
+# The taker fee bound a direct filler passes (the market charges 20 bps).
+MAX_TAKER_FEE = 100
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
@@ -315,6 +317,7 @@ def test_exactly_sufficient_funds_settle(
         ({"is_buy": True}, {"is_buy": True}, 1, SIDES_NOT_OPPOSITE),
         ({"price": PRICE}, {"price": PRICE - 1}, 1, PRICES_NOT_CROSSING),
         ({"market_id": 7}, {"market_id": 7}, 1, MARKET_INACTIVE),  # unknown market
+        ({"market_id": 0}, {"market_id": 0}, 1, MARKET_INACTIVE),  # reserved id 0
         ({}, {"market_id": 7}, 1, MARKET_MISMATCH),
         ({"expiry": 1}, {}, 1, MAKER_EXPIRED),
         ({}, {"expiry": 1}, 1, TAKER_EXPIRED),
@@ -409,7 +412,7 @@ def test_cancelled_order_is_skipped_and_cannot_be_filled(
     match = orders.match(orders.signed(alice, is_buy=False), taker, 1)
     _assert_skipped(exchange, operator, orders, match, TAKER_CANCELLED, [base, quote], [alice, bob])
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=MAKER_CANCELLED):
-        exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, sender=bob)
+        exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, MAX_TAKER_FEE, sender=bob)
 
 
 def test_cancel_reverts_for_others_and_twice(exchange, orders, alice, bob):
@@ -482,7 +485,7 @@ def test_market_epoch_voids_orders_of_that_market_only(
 
 def test_fill_order_takes_a_maker_order_directly(exchange, orders, market, base, quote, alice, bob):
     maker, sig = orders.signed(alice, is_buy=True, quantity=6)
-    receipt = exchange.fillOrder(maker.as_tuple(), sig, 6, sender=bob)
+    receipt = exchange.fillOrder(maker.as_tuple(), sig, 6, MAX_TAKER_FEE, sender=bob)
     amounts = fill_amounts(market, maker, 6)
     assert exchange.balanceOf(base, alice) == DEPOSIT_BASE + amounts.base_amount - amounts.maker_fee
     assert exchange.balanceOf(quote, alice) == DEPOSIT_QUOTE - amounts.quote_amount
@@ -496,7 +499,7 @@ def test_fill_order_takes_a_maker_order_directly(exchange, orders, market, base,
     h = _hash(orders, maker)
     assert exchange.filled(h) == 6
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=MAKER_OVERFILL):
-        exchange.fillOrder(maker.as_tuple(), sig, 1, sender=bob)
+        exchange.fillOrder(maker.as_tuple(), sig, 1, MAX_TAKER_FEE, sender=bob)
 
 
 @pytest.mark.parametrize(
@@ -512,7 +515,7 @@ def test_fill_order_takes_a_maker_order_directly(exchange, orders, market, base,
 def test_fill_order_reverts_when_invalid(exchange, orders, alice, bob, kw, quantity, reason):
     maker, sig = orders.signed(alice, is_buy=False, **kw)
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=_hash(orders, maker), reason=reason):
-        exchange.fillOrder(maker.as_tuple(), sig, quantity, sender=bob)
+        exchange.fillOrder(maker.as_tuple(), sig, quantity, MAX_TAKER_FEE, sender=bob)
 
 
 def test_fill_order_reverts_on_bad_signature_or_funds(exchange, orders, alice, bob, accounts):
@@ -520,20 +523,26 @@ def test_fill_order_reverts_on_bad_signature_or_funds(exchange, orders, alice, b
     h = _hash(orders, maker)
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=MAKER_SIG):
         exchange.fillOrder(
-            maker.as_tuple(), orders.sign(bob, orders.make(bob, is_buy=False)), 1, sender=bob
+            maker.as_tuple(),
+            orders.sign(bob, orders.make(bob, is_buy=False)),
+            1,
+            MAX_TAKER_FEE,
+            sender=bob,
         )
     with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=TAKER_FUNDS):
-        exchange.fillOrder(maker.as_tuple(), orders.sign(alice, maker), 1, sender=accounts[5])
+        exchange.fillOrder(
+            maker.as_tuple(), orders.sign(alice, maker), 1, MAX_TAKER_FEE, sender=accounts[5]
+        )
     poor = orders.signed(accounts[5], is_buy=False)
     with ape.reverts(
         exchange.ExchangeFillRejected, orderHash=_hash(orders, poor[0]), reason=MAKER_FUNDS
     ):
-        exchange.fillOrder(poor[0].as_tuple(), poor[1], 1, sender=bob)
+        exchange.fillOrder(poor[0].as_tuple(), poor[1], 1, MAX_TAKER_FEE, sender=bob)
 
 
 def test_direct_fill_and_relayer_race_never_overfill(exchange, operator, orders, alice, bob, carol):
     maker = orders.signed(alice, is_buy=False, quantity=3)
-    exchange.fillOrder(maker[0].as_tuple(), maker[1], 2, sender=carol)
+    exchange.fillOrder(maker[0].as_tuple(), maker[1], 2, MAX_TAKER_FEE, sender=carol)
     receipt = exchange.settle(
         [orders.match(maker, orders.signed(bob, is_buy=True), 2)], sender=operator
     )
@@ -557,7 +566,7 @@ def test_pause_stops_settle_fill_and_deposit_but_not_withdrawals(
     with ape.reverts(exchange.EnforcedPause):
         exchange.settle([orders.match(maker, orders.signed(bob, is_buy=True), 1)], sender=operator)
     with ape.reverts(exchange.EnforcedPause):
-        exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, sender=bob)
+        exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, MAX_TAKER_FEE, sender=bob)
     with ape.reverts(exchange.EnforcedPause):
         exchange.deposit(base, 1, sender=alice)
     with ape.reverts(exchange.EnforcedPause):
@@ -568,7 +577,7 @@ def test_pause_stops_settle_fill_and_deposit_but_not_withdrawals(
     exchange.withdraw(base, sender=bob)
     assert base.balanceOf(bob) == before + 20
     exchange.unpause(sender=deployer)
-    exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, sender=bob)
+    exchange.fillOrder(maker[0].as_tuple(), maker[1], 1, MAX_TAKER_FEE, sender=bob)
 
 
 def test_pause_is_role_gated(exchange, alice):
@@ -637,3 +646,335 @@ def test_epoch_lanes_are_independent_per_market_and_global(
         orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True), 1
     )
     assert len(_fills(exchange, exchange.settle([match], sender=operator))) == 1
+
+
+# ------------------------------------------------------- fillOrder: the taker's fee bound
+
+
+def test_fill_order_settles_at_exactly_the_taker_fee_bound(exchange, orders, market, alice, bob):
+    maker, sig = orders.signed(alice, is_buy=False, quantity=2)
+    receipt = exchange.fillOrder(maker.as_tuple(), sig, 2, market.taker_fee_bps, sender=bob)
+    (event,) = _fills(exchange, receipt)
+    assert event.takerFee == fill_amounts(market, maker, 2).taker_fee
+
+
+def test_fill_order_refuses_a_taker_fee_raised_above_the_callers_bound(
+    exchange, deployer, orders, base, quote, alice, bob
+):
+    """An admin fee change mined first (front-running the fill) cannot charge the taker more."""
+    maker, sig = orders.signed(alice, is_buy=False, quantity=2)
+    exchange.updateMarket(MARKET_ID, 10, 21, 1, True, sender=deployer)
+    before = _balances(exchange, [base, quote], [alice, bob])
+    h = _hash(orders, maker)
+    with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=TAKER_FEE_MAX):
+        exchange.fillOrder(maker.as_tuple(), sig, 2, 20, sender=bob)
+    assert _balances(exchange, [base, quote], [alice, bob]) == before
+    assert exchange.filled(h) == 0
+    # A bound of zero accepts only a fee-free market.
+    with ape.reverts(exchange.ExchangeFillRejected, orderHash=h, reason=TAKER_FEE_MAX):
+        exchange.fillOrder(maker.as_tuple(), sig, 2, 0, sender=bob)
+    exchange.updateMarket(MARKET_ID, 10, 0, 1, True, sender=deployer)
+    (event,) = _fills(exchange, exchange.fillOrder(maker.as_tuple(), sig, 2, 0, sender=bob))
+    assert event.takerFee == 0
+
+
+# ----------------------------------------------------- batches: market cache, fee accrual
+
+
+def test_batch_over_two_markets_accrues_each_markets_fees_exactly(
+    exchange, operator, deployer, orders, market, base, quote, alice, bob, carol
+):
+    """Fees accrue in memory per market and are written when the batch moves to another
+    market and at its end; a skipped match in between accrues nothing."""
+    from relayer.orders import Market
+
+    exchange.createMarket(2, base, quote, 10**16, 1, 1, 30, 50, sender=deployer)
+    market2 = Market(2, base.address, quote.address, 10**16, 1, 1, 30, 50)
+    a = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 3)
+    b = orders.match(
+        orders.signed(carol, is_buy=True, market_id=2, price=2_000),
+        orders.signed(bob, is_buy=False, market_id=2, price=1_999),
+        4,
+    )
+    skipped = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=False), 1)
+    c = orders.match(orders.signed(bob, is_buy=True), orders.signed(carol, is_buy=False), 5)
+    before1, before2 = exchange.market(MARKET_ID), exchange.market(2)
+    receipt = exchange.settle([a, b, skipped, c], sender=operator)
+    assert len(_fills(exchange, receipt)) == 3
+    assert [s[2] for s in _skips(exchange, receipt)] == [SIDES_NOT_OPPOSITE]
+    fa = fill_amounts(market, _order_of(a[0]), 3)
+    fb = fill_amounts(market2, _order_of(b[0]), 4)
+    fc = fill_amounts(market, _order_of(c[0]), 5)
+    after1, after2 = exchange.market(MARKET_ID), exchange.market(2)
+    # a: maker sells (maker fee in quote, taker fee in base); c: maker buys (the reverse).
+    assert after1.accruedBaseFees - before1.accruedBaseFees == fa.taker_fee + fc.maker_fee
+    assert after1.accruedQuoteFees - before1.accruedQuoteFees == fa.maker_fee + fc.taker_fee
+    # b: maker (carol) buys: maker fee in base, taker fee in quote.
+    assert after2.accruedBaseFees - before2.accruedBaseFees == fb.maker_fee
+    assert after2.accruedQuoteFees - before2.accruedQuoteFees == fb.taker_fee
+
+
+def test_sweep_batch_moves_exact_balances_and_fees(
+    exchange, operator, orders, market, base, quote, alice, bob
+):
+    """One taker order filling several maker orders of one account in one batch (the
+    repeated balance slots and the taker's growing fill stay exact)."""
+    taker = orders.signed(bob, is_buy=True, quantity=12, price=PRICE + 7)
+    makers = [orders.signed(alice, is_buy=False, quantity=q) for q in (1, 2, 3, 6)]
+    before = _balances(exchange, [base, quote], [alice, bob])
+    fees_before = exchange.market(MARKET_ID)
+    receipt = exchange.settle(
+        [orders.match(m, taker, m[0].quantity_lots) for m in makers], sender=operator
+    )
+    assert len(_fills(exchange, receipt)) == 4
+    assert exchange.filled(_hash(orders, taker[0])) == 12
+    parts = [fill_amounts(market, m[0], m[0].quantity_lots) for m in makers]
+    base_moved = sum(p.base_amount for p in parts)
+    quote_moved = sum(p.quote_amount for p in parts)
+    maker_fees = sum(p.maker_fee for p in parts)
+    taker_fees = sum(p.taker_fee for p in parts)
+    after = _balances(exchange, [base, quote], [alice, bob])
+    assert (
+        after[(base.address, alice.address)] == before[(base.address, alice.address)] - base_moved
+    )
+    assert (
+        after[(quote.address, alice.address)]
+        == before[(quote.address, alice.address)] + quote_moved - maker_fees
+    )
+    assert (
+        after[(base.address, bob.address)]
+        == before[(base.address, bob.address)] + base_moved - taker_fees
+    )
+    assert after[(quote.address, bob.address)] == before[(quote.address, bob.address)] - quote_moved
+    info = exchange.market(MARKET_ID)
+    assert info.accruedBaseFees - fees_before.accruedBaseFees == taker_fees
+    assert info.accruedQuoteFees - fees_before.accruedQuoteFees == maker_fees
+
+
+# ----------------------------------------------------------- EIP-1271: hostile signers
+
+HONEST, BURN_GAS, REVERT, SHORT_RETURN, WRONG_MAGIC, DIRTY_MAGIC, RETURN_BOMB = range(7)
+
+
+@pytest.fixture
+def hostile(project, deployer, carol, exchange, base, quote):
+    """A contract signer that misbehaves on demand, with base and quote in the vault."""
+    w = deployer.deploy(project.HostileERC1271Wallet, carol)
+    for token in (base, quote):
+        amount = 10**24
+        token.mint(w, amount, sender=deployer)
+        w.execute(token, token.approve.encode_input(exchange, amount), sender=carol)
+        w.execute(exchange, exchange.deposit.encode_input(token, amount), sender=carol)
+    return w
+
+
+def _hostile_match(orders, wallet, bob, salt):
+    from relayer.orders import Order
+
+    order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, salt, 0, 100)
+    return orders.match((order, b"\x01" * 65), orders.signed(bob, is_buy=True), 1)
+
+
+@pytest.mark.parametrize("mode", [BURN_GAS, REVERT, SHORT_RETURN, WRONG_MAGIC, DIRTY_MAGIC])
+def test_hostile_eip1271_signer_is_skipped_and_the_rest_of_the_batch_settles(
+    exchange, operator, orders, base, quote, hostile, carol, alice, bob, mode
+):
+    hostile.setMode(mode, sender=carol)
+    bad = _hostile_match(orders, hostile, bob, 900 + mode)
+    good = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 2)
+    before = _balances(exchange, [base, quote], [hostile])
+    receipt = exchange.settle([bad, good, bad], sender=operator)
+    bad_hashes = (_hash(orders, _order_of(bad[0])), _hash(orders, _order_of(bad[2])))
+    assert _skips(exchange, receipt) == [(*bad_hashes, MAKER_SIG)] * 2
+    assert [e.maker for e in _fills(exchange, receipt)] == [alice.address]
+    assert _balances(exchange, [base, quote], [hostile]) == before
+    assert exchange.filled(bad_hashes[0]) == 0
+    if mode == BURN_GAS:
+        # Each of the two checks burnt at most its cap; the batch did not run dry.
+        assert receipt.gas_used < 2 * exchange.ERC1271_GAS_LIMIT() + 250_000
+
+
+def test_eip1271_return_bomb_costs_the_signer_not_the_batch(
+    exchange, operator, orders, hostile, carol, bob
+):
+    """100 kB of return data that starts with the magic value: valid, and only its first
+    word is copied."""
+    hostile.setMode(RETURN_BOMB, sender=carol)
+    receipt = exchange.settle([_hostile_match(orders, hostile, bob, 990)], sender=operator)
+    assert [e.maker for e in _fills(exchange, receipt)] == [hostile.address]
+    assert receipt.gas_used < 250_000
+
+
+def test_honest_contract_signer_settles_under_the_gas_cap(exchange, operator, orders, hostile, bob):
+    receipt = exchange.settle([_hostile_match(orders, hostile, bob, 991)], sender=operator)
+    assert [e.maker for e in _fills(exchange, receipt)] == [hostile.address]
+
+
+def test_starving_an_eip1271_check_of_gas_reverts_instead_of_skipping(
+    exchange, operator, orders, hostile, bob
+):
+    """With too little gas for the full cap the batch reverts: a sender cannot get an honest
+    contract signer's match skipped as 'signature invalid' by under-funding the call."""
+    match = _hostile_match(orders, hostile, bob, 992)
+    with ape.reverts(exchange.ExchangeSignatureCheckGasTooLow):
+        exchange.settle([match], sender=operator, gas=200_000)
+    receipt = exchange.settle([match], sender=operator)
+    assert len(_fills(exchange, receipt)) == 1
+
+
+# ------------------------------------------------------ orders decoded once per match
+
+
+@pytest.mark.parametrize(
+    ("field", "dirty"),
+    [
+        (0, 1 << 160),  # maker: an address
+        (1, 1 << 32),  # marketId: uint32
+        (2, 2),  # isBuy: a bool is 0 or 1
+        (3, 1 << 64),  # priceTicks: uint64
+        (6, 1 << 64),  # salt: uint64
+        (7, 1 << 32),  # epoch: uint32
+        (8, 1 << 16),  # maxFeeBps: uint16
+    ],
+)
+def test_settle_reverts_on_an_order_field_outside_its_type(
+    exchange, operator, orders, alice, bob, field, dirty
+):
+    """Orders are copied from calldata once and range-checked as ABI decoding would: a dirty
+    word reverts the call (it could never carry a valid signature anyway)."""
+    match = orders.match(orders.signed(alice, is_buy=False), orders.signed(bob, is_buy=True), 1)
+    data = bytearray(exchange.settle.encode_input([match]))
+    # selector, array offset, length, offset of match 0, then the maker order's nine words
+    at = 4 + 3 * 32 + field * 32
+    word = int.from_bytes(data[at : at + 32], "big") | dirty
+    data[at : at + 32] = word.to_bytes(32, "big")
+    with ape.reverts():
+        operator.call(_raw_tx(exchange, operator, bytes(data)))
+    receipt = exchange.settle([match], sender=operator)
+    assert len(_fills(exchange, receipt)) == 1
+
+
+def _raw_tx(exchange, sender, data):
+    from ape import networks
+
+    return networks.provider.network.ecosystem.create_transaction(
+        receiver=exchange.address, data=data, gas_limit=1_000_000, sender=sender.address
+    )
+
+
+def test_three_of_three_custody_multisig_trades_under_the_eip1271_gas_cap(
+    project, deployer, exchange, operator, orders, base, quote, bob, accounts, chain
+):
+    """The custody multisig (contracts/custody) signs orders through EIP-1271 well within
+    ERC1271_GAS_LIMIT, with every owner's signature checked."""
+    from offchain.custody.multisig import (
+        MultisigTransaction,
+        Operation,
+        ecdsa,
+        message_typed_data,
+        pack_signatures,
+        transaction_typed_data,
+    )
+    from relayer.orders import Order
+    from tigerex.eip712 import sign_typed_data
+
+    owners = sorted(accounts[5:8], key=lambda a: int(a.address, 16))
+    factory = deployer.deploy(project.MultisigFactory)
+    receipt = factory.createWallet([o.address for o in owners], 3, 0, sender=deployer)
+    wallet = project.MultisigWallet.at(receipt.events[-1].wallet)
+
+    def execute(to, data):
+        tx = MultisigTransaction(
+            wallet=wallet.address,
+            chain_id=chain.chain_id,
+            to=str(to),
+            value=0,
+            data=bytes(data),
+            operation=Operation.CALL,
+            nonce=wallet.call_view_method("nonce"),
+        )
+        typed = transaction_typed_data(tx)
+        sigs = pack_signatures(
+            [ecdsa(o.address, sign_typed_data(typed, o.private_key)) for o in owners]
+        )
+        wallet.execTransaction(tx.to, 0, tx.data, 0, sigs, sender=owners[0])
+
+    base.mint(wallet, 10 * LOT, sender=deployer)
+    execute(base, base.approve.encode_input(exchange, 10 * LOT))
+    execute(exchange, exchange.deposit.encode_input(base, 10 * LOT))
+
+    order = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 4242, 0, 100)
+    digest = _hash(orders, order)
+    typed = message_typed_data(wallet.address, chain.chain_id, digest)
+    signature = pack_signatures(
+        [ecdsa(o.address, sign_typed_data(typed, o.private_key)) for o in owners]
+    )
+    gas_check = wallet.isValidSignature.estimate_gas_cost(digest, signature, sender=deployer)
+    assert gas_check < exchange.ERC1271_GAS_LIMIT() // 2
+    receipt = exchange.settle(
+        [orders.match((order, signature), orders.signed(bob, is_buy=True), 3)], sender=operator
+    )
+    assert [e.maker for e in _fills(exchange, receipt)] == [wallet.address]
+    assert exchange.balanceOf(base, wallet) == 7 * LOT
+    # Two owners of three are not enough: skipped.
+    order2 = Order(wallet.address, MARKET_ID, False, PRICE, 4, FAR, 4243, 0, 100)
+    typed2 = message_typed_data(wallet.address, chain.chain_id, _hash(orders, order2))
+    short = pack_signatures(
+        [ecdsa(o.address, sign_typed_data(typed2, o.private_key)) for o in owners[:2]]
+    )
+    match = orders.match((order2, short), orders.signed(bob, is_buy=True), 1)
+    _assert_skipped(exchange, operator, orders, match, MAKER_SIG, [base, quote], [wallet, bob])
+
+
+def test_epochs_in_one_batch_are_checked_per_order_and_per_market(
+    exchange, operator, deployer, orders, base, quote, alice, bob
+):
+    """The epoch floor remembered between matches is per (maker, market); each order is
+    still compared with it."""
+    exchange.createMarket(9, base, quote, LOT, TICK, 1, 10, 20, sender=deployer)
+    exchange.advanceEpoch(3, sender=alice)
+    exchange.advanceMarketEpoch(9, 5, sender=alice)
+    batch = [
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=3), orders.signed(bob, is_buy=True), 1
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=2), orders.signed(bob, is_buy=True), 1
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=4, market_id=9),
+            orders.signed(bob, is_buy=True, market_id=9),
+            1,
+        ),
+        orders.match(
+            orders.signed(alice, is_buy=False, epoch=5, market_id=9),
+            orders.signed(bob, is_buy=True, market_id=9),
+            1,
+        ),
+        orders.match(
+            orders.signed(bob, is_buy=False), orders.signed(alice, is_buy=True, epoch=2), 1
+        ),
+        orders.match(
+            orders.signed(bob, is_buy=False), orders.signed(alice, is_buy=True, epoch=3), 1
+        ),
+    ]
+    receipt = exchange.settle(batch, sender=operator)
+    assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_EPOCH, MAKER_EPOCH, TAKER_EPOCH]
+    assert [(e.marketId, e.maker) for e in _fills(exchange, receipt)] == [
+        (MARKET_ID, alice.address),
+        (9, alice.address),
+        (MARKET_ID, bob.address),
+    ]
+
+
+def test_order_of_the_zero_address_never_passes_a_failed_recovery(
+    exchange, operator, orders, base, quote, bob
+):
+    from relayer.orders import Order
+
+    zero = "0x0000000000000000000000000000000000000000"
+    order = Order(zero, MARKET_ID, False, PRICE, 4, FAR, 31337, 0, 100)
+    for bad in (b"", b"\x00" * 65, b"\x01" * 64 + b"\x1b"):
+        match = orders.match((order, bad), orders.signed(bob, is_buy=True), 1)
+        receipt = exchange.settle([match], sender=operator)
+        assert [s[2] for s in _skips(exchange, receipt)] == [MAKER_SIG]
