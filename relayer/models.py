@@ -132,3 +132,28 @@ class EngineSnapshot(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# Why an order left the book (relayer_cancels.reason).
+CANCEL_MAKER = "maker"  # a signed gasless cancel
+CANCEL_EXPIRED = "expired"  # its expiry passed
+CANCEL_CHAIN = "chain"  # cancelled on chain, or voided by an epoch
+CANCEL_FUNDS = "funds"  # the maker's funds no longer cover it
+CANCEL_SETTLEMENT = "settlement"  # the settlement worker gave up on it (status set in SQL)
+
+
+class RelayerCancel(Base):
+    """An order taken off the book, journaled in the same sequence as the orders.
+
+    A restart replays orders and cancels after the latest engine snapshot in ``seq`` order, so
+    the rebuilt book is exactly the one that was running.
+    """
+
+    __tablename__ = "relayer_cancels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    order_hash: Mapped[str] = mapped_column(ForeignKey(_ORDER_HASH), index=True)
+    market_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
