@@ -37,9 +37,7 @@ def _address_word(address: str) -> bytes:
 
 def _is_valid_signature_data(digest: bytes, signature: bytes) -> bytes:
     padded = signature + bytes(-len(signature) % 32)
-    return (
-        _IS_VALID_SIGNATURE + digest + _word(64) + _word(len(signature)) + padded
-    )
+    return _IS_VALID_SIGNATURE + digest + _word(64) + _word(len(signature)) + padded
 
 
 class Call:
