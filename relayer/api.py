@@ -103,7 +103,9 @@ class RelayerRuntime:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    runtime = RelayerRuntime(app.state.settings, get_relayer_settings())
+    # Tests and embedders may set app.state.relayer_settings before start-up.
+    relayer_settings = getattr(app.state, "relayer_settings", None) or get_relayer_settings()
+    runtime = RelayerRuntime(app.state.settings, relayer_settings)
     app.state.relayer = runtime
     await runtime.start(app)
     try:
