@@ -62,6 +62,7 @@ from relayer.errors import (
     PostOnlyWouldTake,
     PriceInvalid,
     QuantityInvalid,
+    RelayerError,
     RelayerUnavailable,
     SignatureInvalid,
 )
@@ -377,6 +378,10 @@ class RelayerService:
             asyncio.create_task(self._every(self.settings.snapshot_interval, self.snapshot)),
         ]
         self._ready = True
+        try:
+            await self.recheck_live_orders()
+        except RelayerError:
+            log.exception("re-checking open orders against the chain failed; the sweep goes on")
 
     async def stop(self) -> None:
         self._ready = False
@@ -1331,6 +1336,7 @@ class RelayerService:
     async def _follow_chain(self) -> None:
         events = await asyncio.to_thread(self._read_chain_events)
         to_cancel: dict[str, str] = {}
+        filled_elsewhere: set[str] = set()
         withdrawals: set[tuple[str, str]] = set()
         for name, args in events:
             if name == "OrderCancelled":
@@ -1352,6 +1358,10 @@ class RelayerService:
                 self._vault.pop(vault_key, None)
                 if name == "WithdrawalRequested":
                     withdrawals.add(vault_key)
+            elif name == "OrderFilled":
+                for key in ("makerOrderHash", "takerOrderHash"):
+                    if _hex(args[key]) in self._live:
+                        filled_elsewhere.add(_hex(args[key]))
             elif name == "MarketUpdated":
                 market_id = int(args["marketId"])
                 config = await asyncio.to_thread(
@@ -1359,9 +1369,44 @@ class RelayerService:
                 )
                 if config is not None and market_id in self.markets:
                     self.markets[market_id] = config
+        to_cancel.update(dict.fromkeys(await self._overfilled(filled_elsewhere), CANCEL_CHAIN))
         await self.cancel_orders(list(to_cancel), CANCEL_CHAIN)
         for maker, token in withdrawals:
             await self._enforce_funds(maker, token)
+
+    async def _overfilled(self, hashes: set[str]) -> list[str]:
+        """Live orders filled on chain beyond what this relayer matched (someone took them
+        directly with ``fillOrder``): the book would offer lots that no longer exist."""
+        live = [self._live[h] for h in sorted(hashes) if h in self._live]
+        calls = [self.reader.filled(bytes.fromhex(o.order_hash[2:])) for o in live]
+        await self.reader.run(calls)
+        return [
+            o.order_hash for o, call in zip(live, calls, strict=True) if call.as_int() > o.matched
+        ]
+
+    async def recheck_live_orders(self) -> None:
+        """After a (re)start: take off the book what was cancelled, voided by an epoch, or
+        filled elsewhere on chain while the relayer was not following events."""
+        live = list(self._live.values())
+        calls: list[Call] = []
+        for order in live:
+            digest = bytes.fromhex(order.order_hash[2:])
+            calls += (
+                self.reader.cancelled(digest),
+                self.reader.filled(digest),
+                self.reader.epoch(order.maker),
+                self.reader.market_epoch(order.maker, order.market_id),
+            )
+        for start in range(0, len(calls), 2_000):
+            await self.reader.run(calls[start : start + 2_000])
+        stale = [
+            order.order_hash
+            for i, order in enumerate(live)
+            if calls[4 * i].as_int()
+            or calls[4 * i + 1].as_int() > order.matched
+            or order.epoch < max(calls[4 * i + 2].as_int(), calls[4 * i + 3].as_int())
+        ]
+        await self.cancel_orders(stale, CANCEL_CHAIN)
 
     async def _enforce_funds(self, maker: str, token: str) -> None:
         """After a withdrawal request: cancel the maker's newest orders paying ``token`` until
@@ -1396,6 +1441,7 @@ class RelayerService:
         "Withdrawn",
         "WithdrawalRequested",
         "MarketUpdated",
+        "OrderFilled",
     )
 
     def _read_chain_events(self) -> list[tuple[str, dict[str, Any]]]:

@@ -423,3 +423,35 @@ async def test_restart_rebuilds_the_same_book_from_snapshot_and_journal(
         assert take.seq > max(o.seq for o in orders.values())
     finally:
         await restarted.stop()
+
+
+async def test_a_direct_on_chain_fill_takes_the_overfilled_order_off_the_book(
+    relayer, suite, w3, funded, seller, buyer
+):
+    """On-chain-first: anyone may take a published order with fillOrder, bypassing the relayer."""
+    sub = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=10))
+    [ack] = await _accept(relayer, sub)
+    exchange = suite.contract("Exchange")
+    send(w3, exchange.functions.fillOrder(sub.order.as_tuple(), sub.signature, 10), buyer.address)
+    await relayer.sweep()
+    orders, _, cancels = _journal(relayer)
+    assert orders[ack.order_hash].status == ORDER_CANCELLED
+    assert [c.reason for c in cancels] == ["chain"]
+    assert relayer.depth(1, 1)["asks"] == []
+
+
+async def test_a_restart_drops_orders_cancelled_on_chain_while_it_was_down(
+    relayer, suite, w3, anvil, database_url, funded, seller
+):
+    sub = signed(relayer, seller, make_order(seller, is_buy=False))
+    [ack] = await _accept(relayer, sub)
+    await relayer.stop()
+    send(w3, suite.contract("Exchange").functions.cancelOrder(sub.order.as_tuple()), seller.address)
+    restarted = make_service(suite, w3, anvil, database_url)
+    await restarted.start()
+    try:
+        orders, _, _ = _journal(restarted)
+        assert orders[ack.order_hash].status == ORDER_CANCELLED
+        assert restarted.depth(1, 1)["asks"] == []
+    finally:
+        await restarted.stop()
