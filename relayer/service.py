@@ -32,7 +32,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from eth_utils import to_checksum_address
 from eth_utils.abi import event_abi_to_log_topic
@@ -85,7 +85,7 @@ from relayer.models import (
 )
 from relayer.orders import Market, Order, OrderError, domain_separator
 from relayer.settings import RelayerSettings
-from relayer.signatures import order_digest, recover_digest
+from relayer.signatures import order_digest, recover_digest_bytes
 from tigerex.chain import connect
 from tigerex.deployments import ContractRegistry, DeploymentsFile
 from tigerex.settings import Settings
@@ -213,6 +213,33 @@ class _Checked:
     available: int  # vault balance - pending withdrawal, as read
     fresh: bool  # read from the chain for this request (not from the cache)
     index: int  # position in the request
+
+
+class _OrderFields(Protocol):
+    """What replay and intake read of an order: a journal row or a :class:`_NewOrder`."""
+
+    order_hash: str
+    seq: int
+    maker: str
+    market_id: int
+    is_buy: bool
+    price_ticks: int
+    quantity_lots: int
+    expiry: int
+    epoch: int
+    order_type: str
+    time_in_force: str
+    matched_lots: int
+
+
+class _NewOrder:
+    """The journal row of an order being accepted, without the ORM's per-instance cost."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __getattr__(self, name: str) -> Any:  # typed access for mypy; fields set in __init__
+        raise AttributeError(name)
 
 
 class _NeedsFreshBalance:
@@ -478,7 +505,7 @@ class RelayerService:
         return engine
 
     @staticmethod
-    def _engine_place(engine: matcher.Engine, row: RelayerOrder, config: MarketConfig) -> Any:
+    def _engine_place(engine: matcher.Engine, row: _OrderFields, config: MarketConfig) -> Any:
         owner = owner_id(row.maker)
         side = _side(row.is_buy)
         if row.order_type == "market":
@@ -496,7 +523,7 @@ class RelayerService:
             post_only=row.time_in_force == "post_only",
         )
 
-    def _live_order(self, row: RelayerOrder, config: MarketConfig) -> LiveOrder:
+    def _live_order(self, row: _OrderFields, config: MarketConfig) -> LiveOrder:
         market = config.market
         return LiveOrder(
             order_hash=row.order_hash,
@@ -688,7 +715,7 @@ class RelayerService:
             "matched_lots": 0,
             "settled_lots": 0,
         }
-        record = RelayerOrder(**row)
+        record = _NewOrder(**row)
         try:
             events = self._engine_place(engine, record, config)
         except MatcherError as err:
@@ -1032,11 +1059,11 @@ class RelayerService:
         if self._has_code.get(maker):
             return "the maker is a contract wallet"
         try:
-            signer = recover_digest(digest, signature)
+            signer = recover_digest_bytes(digest, signature)
         except OrderError as err:
             return err.message
-        if signer != maker:
-            return f"signed by {signer}, not by the maker {maker}"
+        if signer != bytes.fromhex(maker[2:]):
+            return f"signed by {to_checksum_address(signer)}, not by the maker {maker}"
         return None
 
     def _static_checks(self, sub: Submission, now: float) -> MarketConfig:
@@ -1326,10 +1353,11 @@ class RelayerService:
                             "skip_reason": skip_reason,
                         },
                     )
-        if self._live:
-            statuses_by_hash = await asyncio.to_thread(
-                self.journal.order_statuses, list(self._live)
-            )
+        # The settlement worker marks ``rejected`` only orders whose match it saw skipped, so
+        # only orders that have matched need a look.
+        matched = [h for h, live in self._live.items() if live.matched]
+        if matched:
+            statuses_by_hash = await asyncio.to_thread(self.journal.order_statuses, matched)
             rejected = [h for h, status in statuses_by_hash.items() if status == ORDER_REJECTED]
             await self.cancel_orders(rejected, CANCEL_SETTLEMENT)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from eth_keys import keys
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from relayer.orders import ORDER_TYPEHASH, Order, SignatureInvalid
 
@@ -50,6 +50,15 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
     Raises:
         SignatureInvalid: not 65 bytes, v not 27/28, r or s out of range, or high s.
     """
+    return to_checksum_address(recover_digest_bytes(digest, signature))
+
+
+def recover_digest_bytes(digest: bytes, signature: bytes) -> bytes:
+    """The 20-byte address that signed ``digest`` (no checksum: intake compares bytes).
+
+    Raises:
+        SignatureInvalid: not 65 bytes, v not 27/28, r or s out of range, or high s.
+    """
     if len(signature) != 65:
         raise SignatureInvalid(f"signature is {len(signature)} bytes, expected 65")
     r = int.from_bytes(signature[:32], "big")
@@ -63,4 +72,4 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
         public_key = keys.Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(digest)
     except Exception as err:  # the curve library refuses points that do not recover
         raise SignatureInvalid(f"signature does not recover: {err}") from err
-    return str(public_key.to_checksum_address())
+    return bytes(public_key.to_canonical_address())
