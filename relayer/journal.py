@@ -101,11 +101,15 @@ class Journal:
     def existing_hashes(self, hashes: list[str]) -> set[str]:
         if not hashes:
             return set()
+        found: set[str] = set()
         with self.factory() as session:
-            rows = session.scalars(
-                select(RelayerOrder.order_hash).where(RelayerOrder.order_hash.in_(hashes))
-            )
-            return set(rows)
+            for chunk in _chunks(hashes, 1_000):
+                found.update(
+                    session.scalars(
+                        select(RelayerOrder.order_hash).where(RelayerOrder.order_hash.in_(chunk))
+                    )
+                )
+        return found
 
     def counters(self) -> tuple[int, int]:
         """(last journal seq, last fill id), 0 when empty."""

@@ -257,6 +257,46 @@ class _Work:
     future: asyncio.Future[Any]
 
 
+class _HashLookup:
+    """Which order hashes the journal already has, one SQL query for all concurrent callers
+    (the same coalescing as :class:`ExchangeReader`: the next query carries every hash that
+    arrived while the previous one ran)."""
+
+    def __init__(self, lookup: Callable[[list[str]], set[str]]) -> None:
+        self._lookup = lookup
+        self._waiting: list[tuple[list[str], asyncio.Future[set[str]]]] = []
+        self._flushing = False
+
+    async def check(self, hashes: list[str]) -> set[str]:
+        if not hashes:
+            return set()
+        future: asyncio.Future[set[str]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((hashes, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    found = await asyncio.to_thread(
+                        self._lookup, [h for hashes, _f in group for h in hashes]
+                    )
+                except Exception as err:
+                    for _hashes, future in group:
+                        if not future.done():
+                            future.set_exception(err)
+                    continue
+                for _hashes, future in group:
+                    if not future.done():
+                        future.set_result(found)
+        finally:
+            self._flushing = False
+
+
 def _side(is_buy: bool) -> Side:
     return Side.BUY if is_buy else Side.SELL
 
@@ -342,6 +382,7 @@ class RelayerService:
         self.factory = factory
         self.journal = Journal(factory)
         self.reader = ExchangeReader(rpc_url, self.exchange_address)
+        self._journaled = _HashLookup(self.journal.existing_hashes)
         self.hub = Hub()
         self.chain_id = w3.eth.chain_id
         self.separator = domain_separator(self.chain_id, self.exchange_address)
@@ -975,9 +1016,7 @@ class RelayerService:
                 vault_calls[vault_key] = vault_pair
                 calls += vault_pair
         hashes = ["0x" + digest.hex() for _i, _s, _c, digest in passed]
-        _, existing = await asyncio.gather(
-            self.reader.run(calls), asyncio.to_thread(self.journal.existing_hashes, hashes)
-        )
+        _, existing = await asyncio.gather(self.reader.run(calls), self._journaled.check(hashes))
         for epoch_key, (epoch_call, market_epoch_call) in epoch_calls.items():
             self._epochs[epoch_key] = (
                 max(epoch_call.as_int(), market_epoch_call.as_int()),
