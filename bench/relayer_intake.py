@@ -264,6 +264,7 @@ def main() -> None:
     single_orders = 1_000 if args.quick else 10_000
     rate_seconds = 2 if args.quick else 20
 
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="tigerex-intake-") as tmp:
         work = Path(tmp)
         anvil, base, proc, makers = _setup(args.database_url, work)
@@ -319,6 +320,7 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            "load_average_at_start": load_at_start,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "quick": args.quick,
