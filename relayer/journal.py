@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from relayer.models import (
     FILL_PENDING,
     FILL_SUBMITTED,
+    ORDER_CANCELLED,
+    ORDER_EXPIRED,
     ORDER_OPEN,
+    ORDER_REJECTED,
     EngineSnapshot,
     RelayerCancel,
     RelayerFill,
@@ -176,6 +179,24 @@ class Journal:
                 ):
                     orders[order.order_hash] = order
         return [(f, orders[f.maker_order_hash], orders[f.taker_order_hash]) for f in fills]
+
+    def closed_elsewhere(self, since: datetime | None) -> list[RelayerOrder]:
+        """Resting-type orders that another writer (the settlement worker) closed: status
+        ``cancelled``, ``rejected`` or ``expired`` with no ``relayer_cancels`` row, updated at
+        or after ``since`` (all of them when None). The relayer takes them off its book."""
+        journaled = select(RelayerCancel.id).where(
+            RelayerCancel.order_hash == RelayerOrder.order_hash
+        )
+        query = select(RelayerOrder).where(
+            RelayerOrder.status.in_((ORDER_CANCELLED, ORDER_REJECTED, ORDER_EXPIRED)),
+            RelayerOrder.order_type == "limit",
+            RelayerOrder.time_in_force.in_(("gtc", "post_only")),
+            ~journaled.exists(),
+        )
+        if since is not None:
+            query = query.where(RelayerOrder.updated_at >= since)
+        with self.factory() as session:
+            return list(session.scalars(query.order_by(RelayerOrder.seq)))
 
     def fill_statuses(self, fill_ids: list[int]) -> dict[int, tuple[str, int | None]]:
         """Current status (and skip reason) of the given fills."""

@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol, TypeVar
 
 from eth_utils import to_checksum_address
@@ -80,7 +80,6 @@ from relayer.models import (
     ORDER_EXPIRED,
     ORDER_FILLED,
     ORDER_OPEN,
-    ORDER_REJECTED,
     RelayerOrder,
 )
 from relayer.orders import Market, Order, OrderError, domain_separator
@@ -407,6 +406,8 @@ class RelayerService:
         self._tasks: list[asyncio.Task[None]] = []
         self._log_block: int | None = None
         self._traded: set[int] = set()
+        self._orphans: list[str] = []
+        self._closed_checked_at = datetime.now(UTC)
         self._ready = False
 
     @classmethod
@@ -446,6 +447,7 @@ class RelayerService:
             asyncio.create_task(self._every(self.settings.snapshot_interval, self.snapshot)),
         ]
         self._ready = True
+        await self.cancel_orders(self._orphans, CANCEL_SETTLEMENT)
         try:
             await self.recheck_live_orders()
         except RelayerError:
@@ -498,6 +500,21 @@ class RelayerService:
             live.matched = row.quantity_lots - info.remaining
             self._add_live(live)
             self._reserved[(live.maker, live.token)] += live.remaining * live.unit
+        # Orders another writer closed while the book still held them: back in as live so the
+        # sequencer can take them off (journaled) once it runs; see start().
+        self._orphans = []
+        for row in self.journal.closed_elsewhere(None):
+            config = self.markets.get(row.market_id)
+            engine = self.engines.get(row.market_id)
+            info = engine.order(row.seq) if engine is not None else None
+            if config is None or info is None or row.order_hash in self._live:
+                continue
+            live = self._live_order(row, config)
+            live.remaining = info.remaining
+            live.matched = row.quantity_lots - info.remaining
+            self._add_live(live)
+            self._reserved[(live.maker, live.token)] += live.remaining * live.unit
+            self._orphans.append(live.order_hash)
         for fill, maker, taker in self.journal.pending_fills():
             config = self.markets.get(fill.market_id)
             if config is None:
@@ -1392,13 +1409,14 @@ class RelayerService:
                             "skip_reason": skip_reason,
                         },
                     )
-        # The settlement worker marks ``rejected`` only orders whose match it saw skipped, so
-        # only orders that have matched need a look.
-        matched = [h for h, live in self._live.items() if live.matched]
-        if matched:
-            statuses_by_hash = await asyncio.to_thread(self.journal.order_statuses, matched)
-            rejected = [h for h, status in statuses_by_hash.items() if status == ORDER_REJECTED]
-            await self.cancel_orders(rejected, CANCEL_SETTLEMENT)
+        # Orders the settlement worker closed (skipped match, funds gone, cancelled on chain):
+        # off the book. The window overlaps the previous sweep: timestamps are the database's.
+        since = self._closed_checked_at - timedelta(seconds=10)
+        self._closed_checked_at = datetime.now(UTC)
+        closed = await asyncio.to_thread(self.journal.closed_elsewhere, since)
+        await self.cancel_orders(
+            [row.order_hash for row in closed if row.order_hash in self._live], CANCEL_SETTLEMENT
+        )
 
     async def _follow_chain(self) -> None:
         events = await asyncio.to_thread(self._read_chain_events)

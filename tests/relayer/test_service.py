@@ -455,3 +455,40 @@ async def test_a_restart_drops_orders_cancelled_on_chain_while_it_was_down(
         assert restarted.depth(1, 1)["asks"] == []
     finally:
         await restarted.stop()
+
+
+def _close_as_settlement_worker(service: RelayerService, order_hash: str, status: str) -> None:
+    with service.factory() as session, session.begin():
+        order = session.get(RelayerOrder, order_hash)
+        assert order is not None
+        order.status = status
+        order.status_reason = "skip:20"
+
+
+async def test_orders_the_settlement_worker_closes_leave_the_book(relayer, funded, seller):
+    [ack] = await _accept(relayer, signed(relayer, seller, make_order(seller, is_buy=False)))
+    _close_as_settlement_worker(relayer, ack.order_hash, "rejected")
+    await relayer.sweep()
+    assert relayer.depth(1, 1)["asks"] == []
+    assert not any(relayer._reserved.values())
+    orders, _, cancels = _journal(relayer)
+    assert orders[ack.order_hash].status == "rejected"  # the worker's status is kept
+    assert [(c.order_hash, c.reason) for c in cancels] == [(ack.order_hash, "settlement")]
+
+
+async def test_a_restart_takes_off_orders_closed_by_the_worker_while_it_was_down(
+    relayer, suite, w3, anvil, database_url, funded, seller
+):
+    [ack] = await _accept(relayer, signed(relayer, seller, make_order(seller, is_buy=False)))
+    await relayer.snapshot()  # the order is inside the snapshot, not only in the journal tail
+    await relayer.stop()
+    _close_as_settlement_worker(relayer, ack.order_hash, "cancelled")
+    restarted = make_service(suite, w3, anvil, database_url)
+    await restarted.start()
+    try:
+        assert restarted.depth(1, 1)["asks"] == []
+        assert not any(restarted._reserved.values())
+        _, _, cancels = _journal(restarted)
+        assert [c.reason for c in cancels] == ["settlement"]
+    finally:
+        await restarted.stop()

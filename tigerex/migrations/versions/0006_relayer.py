@@ -5,7 +5,8 @@ Revises: 0004_indexer_domain
 Create Date: 2026-11-21
 
 The tables of relayer/models.py: the relayer writes orders, fills, cancels and snapshots; the
-settlement worker writes settlements and moves fills through their statuses.
+settlement worker writes settlements (with what it needs to resume: batch fill ids, the signed
+transaction, fees, the attempt it replaces) and moves fills and orders through their statuses.
 """
 
 from collections.abc import Sequence
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("matched_lots", sa.BigInteger(), nullable=False),
         sa.Column("settled_lots", sa.BigInteger(), nullable=False),
+        sa.Column("status_reason", sa.String(length=64), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
@@ -84,11 +86,24 @@ def upgrade() -> None:
         sa.Column("block_number", sa.BigInteger(), nullable=True),
         sa.Column("block_hash", sa.String(length=66), nullable=True),
         sa.Column("gas_used", sa.BigInteger(), nullable=True),
+        sa.Column("fill_ids", sa.Text(), nullable=False),
+        sa.Column("raw_tx", sa.Text(), nullable=True),
+        sa.Column("gas_limit", sa.BigInteger(), nullable=True),
+        sa.Column("max_fee_per_gas", sa.BigInteger(), nullable=True),
+        sa.Column("max_priority_fee_per_gas", sa.BigInteger(), nullable=True),
+        sa.Column("replaces_id", sa.Integer(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["replaces_id"],
+            ["relayer_settlements.id"],
+            name=op.f("fk_relayer_settlements_replaces_id_relayer_settlements"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_relayer_settlements")),
     )
