@@ -18,7 +18,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from eth_utils import to_checksum_address
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Path,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
@@ -631,7 +640,7 @@ async def post_cancel(
     responses={404: {"model": ErrorPublic}},
 )
 def get_order(
-    order_hash: Annotated[str, Field(pattern=_HASH)], session: SessionDep, service: ServiceDep
+    order_hash: Annotated[str, Path(pattern=_HASH)], session: SessionDep, service: ServiceDep
 ) -> OrderDetailPublic:
     """One order by its EIP-712 hash, with its fills (and their settlement status)."""
     row = session.get(RelayerOrder, order_hash.lower())
@@ -678,7 +687,7 @@ def get_order(
 
 @router.get("/makers/{maker}/orders", response_model=list[OrderPublic])
 def maker_orders(
-    maker: Annotated[str, Field(pattern=_ADDRESS)],
+    maker: Annotated[str, Path(pattern=_ADDRESS)],
     session: SessionDep,
     service: ServiceDep,
     status: Annotated[
@@ -702,7 +711,7 @@ def maker_orders(
 
 @router.get("/makers/{maker}/balances", response_model=list[BalancePublic])
 async def maker_balances(
-    maker: Annotated[str, Field(pattern=_ADDRESS)], service: ServiceDep
+    maker: Annotated[str, Path(pattern=_ADDRESS)], service: ServiceDep
 ) -> list[BalancePublic]:
     """Vault balances (read now from the chain) and what the relayer reserves against them."""
     rows = await service.vault(maker)
@@ -827,9 +836,9 @@ async def websocket(ws: WebSocket) -> None:
     writer = asyncio.create_task(pump())
     try:
         while True:
-            raw = await ws.receive_json()
+            raw = await ws.receive_text()
             try:
-                request = _Subscribe.model_validate(raw)
+                request = _Subscribe.model_validate_json(raw)
                 reply = await _handle_ws(service, subscriber, request)
             except (RelayerError, ValueError) as err:
                 code = err.code if isinstance(err, RelayerError) else "request_invalid"
