@@ -802,16 +802,18 @@ def get_candles(
 
 class _Subscribe(BaseModel):
     op: Literal["subscribe", "unsubscribe"]
-    channel: Literal["book", "trades", "ticker", "orders"]
+    channel: Literal["book", "trades", "ticker", "candles", "orders"]
     market_id: int | None = None
     maker: str | None = Field(default=None, pattern=_ADDRESS)
     levels: int = Field(default=50, ge=1, le=500)
+    interval: Literal["1m", "5m", "15m", "1h", "4h", "1d"] = "1m"
 
 
 @router.websocket("/ws")
 async def websocket(ws: WebSocket) -> None:
     """Streams. Send ``{"op": "subscribe", "channel": "book", "market_id": 1}`` (or
-    ``trades`` / ``ticker`` with ``market_id``, ``orders`` with ``maker``). A book subscription
+    ``trades`` / ``ticker`` with ``market_id``, ``candles`` with ``market_id`` and
+    ``interval``, ``orders`` with ``maker``). A book subscription
     starts with a ``snapshot`` carrying ``seq``; every ``delta`` has the next ``seq`` of that
     market, so a gap means a message was lost: resubscribe for a fresh snapshot."""
     await ws.accept()
@@ -866,6 +868,8 @@ async def _handle_ws(
             raise ValueError(f"the {request.channel} channel needs market_id")
         _market(service, request.market_id)
         key = (request.channel, request.market_id)
+        if request.channel == "candles":
+            key = ("candles", request.market_id, request.interval)
     if request.op == "unsubscribe":
         service.hub.unsubscribe(subscriber, key)
         return {"type": "unsubscribed", "channel": request.channel}

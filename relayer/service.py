@@ -1350,10 +1350,46 @@ class RelayerService:
     async def _publish_tickers(self) -> None:
         traded, self._traded = self._traded, set()
         for market_id in sorted(traded):
-            if not self.hub.has_subscribers(("ticker", market_id)):
-                continue
-            message = await asyncio.to_thread(self.ticker_message, market_id)
-            self.hub.publish(("ticker", market_id), message)
+            if self.hub.has_subscribers(("ticker", market_id)):
+                message = await asyncio.to_thread(self.ticker_message, market_id)
+                self.hub.publish(("ticker", market_id), message)
+            for interval in marketdata.CANDLE_INTERVALS:
+                channel = ("candles", market_id, interval)
+                if self.hub.has_subscribers(channel):
+                    candle = await asyncio.to_thread(self.candle_message, market_id, interval)
+                    self.hub.publish(channel, candle)
+
+    def candle_message(self, market_id: int, interval: str) -> Message:
+        """The current candle of ``interval`` (matched trades, settled or not)."""
+        config = self.markets[market_id]
+        with self.factory() as session:
+            rows = marketdata.candles(
+                session, market_id=market_id, interval=interval, limit=1, now=datetime.now(UTC)
+            )
+        body: Message = {
+            "channel": "candles",
+            "type": "candle",
+            "market_id": market_id,
+            "interval": interval,
+            "includes_unsettled": True,
+        }
+        if not rows:
+            return {**body, "candle": None}
+        candle = rows[-1]
+        return {
+            **body,
+            "candle": {
+                "open_time": int(candle.open_time.timestamp()),
+                "open": candle.open,
+                "high": candle.high,
+                "low": candle.low,
+                "close": candle.close,
+                "volume_lots": candle.volume_lots,
+                "volume_quote": str(candle.volume_ticks_lots * config.market.tick_size),
+                "trades": candle.trades,
+                "settled_trades": candle.settled_trades,
+            },
+        }
 
     def ticker_message(self, market_id: int) -> Message:
         """The 24h ticker of a market from the fills journal (matched trades, settled or not)."""

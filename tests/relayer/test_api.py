@@ -274,3 +274,24 @@ def test_rate_limit_per_ip(anvil, suite, database_url, tmp_path):
         second = client.post("/relayer/orders", json={"orders": []})
     assert first.status_code == 422  # schema: at least one order (after the IP check passed)
     assert second.status_code == 429 and second.json()["details"]["scope"] == "ip"
+
+
+def test_websocket_ticker_and_candles_after_trades(api, seller, buyer):
+    with api.websocket_connect("/relayer/ws") as ws:
+        ws.send_json({"op": "subscribe", "channel": "ticker", "market_id": 1})
+        assert ws.receive_json()["type"] == "subscribed"
+        ws.send_json({"op": "subscribe", "channel": "candles", "market_id": 1, "interval": "5m"})
+        assert ws.receive_json()["type"] == "subscribed"
+        ws.send_json({"op": "subscribe", "channel": "nonsense", "market_id": 1})
+        assert ws.receive_json()["code"] == "request_invalid"
+        api.post("/relayer/order", json=_body(api, seller, _order(seller, is_buy=False)))
+        api.post(
+            "/relayer/order", json=_body(api, buyer, _order(buyer, is_buy=True, quantity_lots=4))
+        )
+        service = api.app.state.relayer.service  # type: ignore[attr-defined]
+        api.portal.call(service.sweep)  # type: ignore[union-attr]
+        ticker, candle = ws.receive_json(), ws.receive_json()
+    assert ticker["channel"] == "ticker" and ticker["last_24h"]["volume_lots"] == 4
+    assert ticker["includes_unsettled"] is True
+    assert candle["channel"] == "candles" and candle["interval"] == "5m"
+    assert (candle["candle"]["close"], candle["candle"]["trades"]) == (PRICE, 1)
