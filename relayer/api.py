@@ -44,10 +44,11 @@ from relayer.errors import (
 )
 from relayer.hub import Subscriber
 from relayer.models import ORDER_OPEN, RelayerFill, RelayerOrder
-from relayer.orders import EIP712_DOMAIN_FIELDS, ORDER_FIELDS, Order, OrderError, domain
+from relayer.orders import EIP712_DOMAIN_FIELDS, ORDER_FIELDS, OrderError, domain
 from relayer.ratelimit import TokenBuckets
 from relayer.service import MarketConfig, OrderAck, RelayerService, Submission
 from relayer.settings import RelayerSettings, get_relayer_settings
+from relayer.signatures import trusted_order
 from tigerex.deps import SessionDep
 from tigerex.settings import Settings
 
@@ -367,20 +368,20 @@ def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _submission(body: OrderCreate) -> Submission:
-    try:
-        order = Order(
-            maker=body.maker,
-            market_id=body.market_id,
-            is_buy=body.is_buy,
-            price_ticks=body.price_ticks,
-            quantity_lots=body.quantity_lots,
-            expiry=body.expiry,
-            salt=body.salt,
-            epoch=body.epoch,
-            max_fee_bps=body.max_fee_bps,
-        )
-    except OrderError as err:
-        raise from_order_error(err) from err
+    # The schema bounds every field to its Solidity width, so no second validation.
+    order = trusted_order(
+        {
+            "maker": body.maker,
+            "market_id": body.market_id,
+            "is_buy": body.is_buy,
+            "price_ticks": body.price_ticks,
+            "quantity_lots": body.quantity_lots,
+            "expiry": body.expiry,
+            "salt": body.salt,
+            "epoch": body.epoch,
+            "max_fee_bps": body.max_fee_bps,
+        }
+    )
     return Submission(
         order=order,
         signature=bytes.fromhex(body.signature[2:]),

@@ -98,6 +98,7 @@ MAX_ENGINE_QUANTITY: Final = 1 << 48
 MAX_ENGINE_NOTIONAL: Final = (1 << 63) - 1
 _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
 _RECENT_HASHES = 200_000
+_PARALLEL_RECOVERY_FROM = 64  # orders in one request
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
     int(matcher.Reason.POST_ONLY_WOULD_TAKE): PostOnlyWouldTake,
@@ -985,8 +986,8 @@ class RelayerService:
             return []
         calls: list[Call] = []
         wallet_calls: dict[int, tuple[Call, Call, str]] = {}
-        for index, sub, _config, digest in passed:
-            problem = self._ecdsa_problem(sub.order.maker, digest, sub.signature)
+        problems = await self._ecdsa_problems(passed)
+        for (index, sub, _config, digest), problem in zip(passed, problems, strict=True):
             if problem is None:
                 continue
             if self._has_code.get(sub.order.maker) is False:
@@ -1108,6 +1109,24 @@ class RelayerService:
                 )
             )
         return checked
+
+    async def _ecdsa_problems(
+        self, passed: list[tuple[int, Submission, MarketConfig, bytes]]
+    ) -> list[str | None]:
+        """:meth:`_ecdsa_problem` of each order. Large requests are split over two worker
+        threads: libsecp256k1 runs without the GIL, so recovery uses both cores while the
+        event loop keeps serving other requests."""
+
+        def check(chunk: list[tuple[int, Submission, MarketConfig, bytes]]) -> list[str | None]:
+            return [self._ecdsa_problem(s.order.maker, d, s.signature) for _i, s, _c, d in chunk]
+
+        if len(passed) < _PARALLEL_RECOVERY_FROM:
+            return check(passed)
+        half = len(passed) // 2
+        first, second = await asyncio.gather(
+            asyncio.to_thread(check, passed[:half]), asyncio.to_thread(check, passed[half:])
+        )
+        return first + second
 
     def _ecdsa_problem(self, maker: str, digest: bytes, signature: bytes) -> str | None:
         """None if ``signature`` is the maker's low-s ECDSA signature of ``digest``, else why
