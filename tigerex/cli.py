@@ -449,6 +449,18 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -
     raise TigerexError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _seed_relayer_demo_book(api_url: str, rpc_url: str) -> None:
+    """A few signed orders on each empty market, so the relayer shows a live book."""
+    from relayer.demo import seed_demo_book
+
+    try:
+        placed = seed_demo_book(api_url, rpc_url)
+    except Exception as err:  # a demo nicety: report it, never stop `up` for it
+        console.print(f"      relayer demo book not seeded: {escape(str(err))}")
+        return
+    console.print(f"      relayer: {placed} demo orders (dev accounts 8 and 9) on empty markets")
+
+
 @app.command()
 def up(
     rpc_port: Annotated[
@@ -560,6 +572,7 @@ def up(
             children.append(("api", api_proc))
             base = f"http://{host}:{api}"
             _wait_http(f"{base}/health", api_proc)
+            _seed_relayer_demo_book(base, anvil.url)
 
             step(6, total, "indexer: every contract event into the database, following the head")
             indexer_log = (log_dir / "indexer.log").open("ab")
@@ -598,6 +611,7 @@ def up(
             console.print(f"  health        {base}/health")
             console.print(f"  API docs      {base}/docs")
             console.print(f"  indexer       {base}/indexer/status")
+            console.print(f"  relayer       {base}/relayer/markets  (WebSocket {base}/relayer/ws)")
             console.print(f"  deployments   {path}")
             for line in bridge_lines:
                 console.print(line)

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 import indexer.models  # noqa: F401  (registers the indexer's tables)
 import offchain.bridge.models  # bridge messages, validator signatures
 import offchain.custody.models  # noqa: F401  (multisig proposals and signatures)
+import relayer.models  # noqa: F401  (the relayer journal: orders, fills, settlements, snapshots)
 import tigerex.models  # noqa: F401  (registers the kernel tables)
 from tigerex.db import Base, make_engine
 
