@@ -45,6 +45,9 @@ SETTLEMENT_SENT = "sent"  # broadcast, no receipt yet
 SETTLEMENT_MINED = "mined"  # receipt seen, below the confirmation depth
 SETTLEMENT_CONFIRMED = "confirmed"
 SETTLEMENT_DROPPED = "dropped"  # reorged out or replaced: its fills go back to pending
+# Added by the settlement worker (relayer/settlement.py):
+SETTLEMENT_REPLACED = "replaced"  # a fee-bumped transaction with the same nonce superseded it
+SETTLEMENT_REVERTED = "reverted"  # mined with status 0: nothing moved, its fills go back to pending
 
 
 class RelayerOrder(Base):
@@ -73,6 +76,9 @@ class RelayerOrder(Base):
     status: Mapped[str] = mapped_column(String(16), default=ORDER_OPEN, index=True)
     matched_lots: Mapped[int] = mapped_column(BigInteger, default=0)  # by the engine
     settled_lots: Mapped[int] = mapped_column(BigInteger, default=0)  # confirmed on chain
+    # Why the settlement worker moved the order to rejected/cancelled/expired (e.g.
+    # "skip:20", "funds_uncovered", "cancelled_on_chain"); None while the relayer owns it.
+    status_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -116,6 +122,21 @@ class RelayerSettlement(Base):
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     block_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Added by the settlement worker: what is needed to resume after a crash without asking
+    # anyone. ``fill_ids`` is the batch (JSON list of relayer_fills.id, in match order: the
+    # receipt's OrderFilled/MatchSkipped logs come in the same order); ``raw_tx`` the signed
+    # transaction (re-broadcast verbatim after a crash between commit and broadcast);
+    # ``replaces_id`` the attempt with the same nonce it superseded (fee bump or reorg).
+    fill_ids: Mapped[str] = mapped_column(Text, default="[]")
+    raw_tx: Mapped[str | None] = mapped_column(Text, nullable=True)
+    gas_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    max_fee_per_gas: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    max_priority_fee_per_gas: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relayer_settlements.id"), nullable=True
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # last broadcast error
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
