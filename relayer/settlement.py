@@ -655,6 +655,7 @@ class SettlementWorker:
             self._replace(session, row, SETTLEMENT_REPLACED, report)
         elif not self._node_knows(row.tx_hash):
             # Journaled but never broadcast (killed in between), or evicted by the node.
+            log.info("settlement %d: not known to the node, re-broadcasting", row.id)
             self._broadcast(session, row)
 
     def _mark_mined(
