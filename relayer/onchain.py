@@ -5,9 +5,9 @@ epoch advanced, filled directly with ``fillOrder``, funds withdrawn). The settle
 (``relayer.settlement``) calls these after a skipped match and in its periodic check; the relayer
 service calls :func:`reject_uncovered_orders` when it sees a ``WithdrawalRequested``.
 
-Every correction is a targeted ``UPDATE`` of the columns it owns (``status``,
-``status_reason``, ``matched_lots``, ``settled_lots``), so it composes with the relayer service
-writing the same rows. The caller commits.
+Every correction is a targeted ``UPDATE`` of the columns the worker owns (``status`` of a
+live order, ``status_reason``, ``settled_lots``), so it composes with the relayer service
+writing ``matched_lots`` and its own statuses to the same rows. The caller commits.
 """
 
 from __future__ import annotations
@@ -21,17 +21,12 @@ from sqlalchemy.orm import Session
 from web3.contract import Contract
 
 from relayer.models import (
-    FILL_PENDING,
-    FILL_SUBMITTED,
     ORDER_CANCELLED,
     ORDER_EXPIRED,
     ORDER_FILLED,
     ORDER_OPEN,
     ORDER_REJECTED,
-    SETTLEMENT_SENT,
-    RelayerFill,
     RelayerOrder,
-    RelayerSettlement,
 )
 from relayer.orders import Market, base_amount, quote_amount
 
@@ -129,10 +124,15 @@ def read_order_state(
     )
 
 
-def _terminal_verdict(
+def _verdict(
     state: OrderChainState, order: RelayerOrder, blamed_reason: int | None
 ) -> tuple[str, str] | None:
-    """The final status the chain imposes on ``order`` (with its reason), or None if it lives."""
+    """The status the chain imposes on ``order`` (with its reason), or None if it lives on.
+
+    ``rejected`` is the status the relayer service follows to take an order off its book, so
+    every death the service cannot see in the exchange's events ends there (filled directly on
+    chain, funds, signature, fee, market). Cancels, epochs and expiry it sees itself.
+    """
     if state.cancelled:
         return ORDER_CANCELLED, "cancelled_on_chain"
     if state.epoch_stale:
@@ -140,11 +140,16 @@ def _terminal_verdict(
     if state.expired:
         return ORDER_EXPIRED, "expired"
     if state.filled_lots >= order.quantity_lots:
-        return ORDER_FILLED, "filled_on_chain"
+        # Fully matched here and filled there (by someone else): nothing left to drop.
+        status = ORDER_FILLED if order.status == ORDER_FILLED else ORDER_REJECTED
+        return status, "filled_on_chain"
     if not state.market_active:
         return ORDER_REJECTED, "market_inactive"
     if blamed_reason is None:
         return None
+    if blamed_reason in SKIP_OVERFILL:
+        # A direct fill took part of it: the relayer's remaining quantity is wrong.
+        return ORDER_REJECTED, "filled_on_chain"
     if blamed_reason in SKIP_INSUFFICIENT_BALANCE:
         return ORDER_REJECTED, "insufficient_funds"
     if blamed_reason in SKIP_SIGNATURE:
@@ -156,29 +161,6 @@ def _terminal_verdict(
     return None
 
 
-def lots_in_flight(session: Session, order_hash: str) -> int:
-    """Lots of ``order_hash`` the relayer matched that are not on chain yet: pending fills and
-    fills in a settlement that has not been mined (mined ones are in ``filled`` already)."""
-    either_side = (RelayerFill.maker_order_hash == order_hash) | (
-        RelayerFill.taker_order_hash == order_hash
-    )
-    pending = session.scalar(
-        select(func.coalesce(func.sum(RelayerFill.quantity_lots), 0)).where(
-            either_side, RelayerFill.status == FILL_PENDING
-        )
-    )
-    unmined = session.scalar(
-        select(func.coalesce(func.sum(RelayerFill.quantity_lots), 0))
-        .join(RelayerSettlement, RelayerSettlement.id == RelayerFill.settlement_id)
-        .where(
-            either_side,
-            RelayerFill.status == FILL_SUBMITTED,
-            RelayerSettlement.status == SETTLEMENT_SENT,
-        )
-    )
-    return int(pending or 0) + int(unmined or 0)
-
-
 def correct_order(
     session: Session,
     exchange: Contract,
@@ -187,11 +169,13 @@ def correct_order(
     *,
     blamed_reason: int | None = None,
 ) -> bool:
-    """Re-reads ``order`` on chain and corrects its row: a final status when the chain killed it
-    (cancelled, epoch advanced, expired, filled directly, market inactive, or the blamed side
-    of a skip for funds/signature/fee), and ``matched_lots`` = filled on chain + still in
-    flight, which gives the innocent side of a skipped match its lots back (a fully matched
-    GTC order becomes open again).
+    """Re-reads ``order`` on chain and corrects its row: ``settled_lots`` up to what the chain
+    filled, and the final status (with ``status_reason``) when the chain killed the order:
+    cancelled, epoch advanced, expired, filled directly, market inactive, or, when it is the
+    side a ``MatchSkipped`` blamed, overfilled / funds / signature / fee / minimum quantity.
+
+    ``matched_lots`` stays the engine's: the lots of a skipped fill are not handed back to the
+    innocent side (the relayer tells its maker through the fill's status).
 
     Args:
         blamed_reason: The skip reason when this order was the side ``MatchSkipped`` blamed.
@@ -206,32 +190,21 @@ def correct_order(
     settled = max(order.settled_lots, min(state.filled_lots, order.quantity_lots))
     if settled != order.settled_lots:
         values["settled_lots"] = settled
-    matched = min(
-        order.quantity_lots, state.filled_lots + lots_in_flight(session, order.order_hash)
-    )
-    if matched != order.matched_lots:
-        values["matched_lots"] = matched
-    verdict = _terminal_verdict(state, order, blamed_reason)
+    verdict = _verdict(state, order, blamed_reason)
     if verdict is not None:
         status, reason = verdict
         if status != order.status:
             values["status"] = status
         if reason != order.status_reason:
             values["status_reason"] = reason
-    elif matched >= order.quantity_lots and order.status == ORDER_OPEN:
-        values["status"] = ORDER_FILLED
-    elif (
-        matched < order.quantity_lots
-        and order.status == ORDER_FILLED
-        # Only a resting GTC order goes back on the book; IOC/FOK remainders died when matched.
-        and order.time_in_force == "gtc"
-    ):
-        values["status"] = ORDER_OPEN
     if not values:
         return False
     session.execute(
         update(RelayerOrder)
-        .where(RelayerOrder.order_hash == order.order_hash)
+        .where(
+            RelayerOrder.order_hash == order.order_hash,
+            RelayerOrder.status.in_(LIVE_ORDER_STATUSES),
+        )
         .values(**values)
         .execution_options(synchronize_session="fetch")
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
@@ -52,11 +52,19 @@ def create_journal_tables(url: str) -> None:
     """The journal tables, until migration 0006_relayer lands (create_all skips existing ones)."""
     engine = make_engine(url)
     try:
-        Base.metadata.create_all(
-            engine, tables=[Base.metadata.tables[name] for name in RELAYER_TABLES]
-        )
+        tables = [Base.metadata.tables[name] for name in RELAYER_TABLES]
+        Base.metadata.create_all(engine, tables=tables)
+        inspector = inspect(engine)
+        missing = [
+            f"{table.name}.{column.name}"
+            for table in tables
+            for column in table.columns
+            if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
+        ]
     finally:
         engine.dispose()
+    if missing:
+        pytest.fail(f"the migrated journal tables lack the settlement worker's columns: {missing}")
 
 
 @dataclass

@@ -148,10 +148,61 @@ def test_direct_fill_on_chain_racing_the_relayer_is_skipped_and_rows_corrected(
     assert (maker.status, maker.status_reason, maker.settled_lots) == (
         ORDER_FILLED, "filled_on_chain", 5,
     )  # fmt: skip
+    # The innocent taker keeps the engine's view; the relayer learns the fill was skipped.
     taker = trading.order_row(buy)
-    assert (taker.status, taker.matched_lots, taker.settled_lots) == (ORDER_OPEN, 0, 0)
+    assert (taker.status, taker.status_reason, taker.settled_lots) == (ORDER_FILLED, None, 0)
     assert trading.vault(trading.quote, carol.address) == DEPOSIT_QUOTE  # nothing moved
     assert trading.filled_on_chain(buy) == 0
+
+
+def test_partial_direct_fill_rejects_the_open_maker_order(anvil, trading: Trading, traders):
+    alice, bob, carol = traders
+    sell, _buy, fill = trading.cross(alice, carol, 5, maker_lots=10)
+    trading.exchange.functions.fillOrder(
+        sell.as_tuple(), trading.signature(sell, alice), 8
+    ).transact({"from": bob.address})
+
+    run_until_idle(trading.worker(), anvil.url)
+
+    assert (trading.fill(fill).status, trading.fill(fill).skip_reason) == (FILL_SKIPPED, 18)
+    maker = trading.order_row(sell)
+    # 2 lots remain on chain but the engine holds 5 more: off the book it goes.
+    assert (maker.status, maker.status_reason, maker.settled_lots) == (
+        ORDER_REJECTED, "filled_on_chain", 8,
+    )  # fmt: skip
+
+
+def test_funds_withdrawn_and_expired_orders_are_corrected_after_skips(
+    anvil, trading: Trading, traders
+):
+    alice, bob, carol = traders
+    now = int(trading.w3.eth.get_block("latest")["timestamp"])
+    short = trading.order(bob, is_buy=False, lots=2, expiry=now + 1_000)
+    trading.journal_order(short, bob)
+    late_buy = trading.order(carol, is_buy=True, lots=2)
+    trading.journal_order(late_buy, carol)
+    expired_fill = trading.journal_fill(short, late_buy, 2)
+    # Fully matched, so the funds check leaves it alone: the skip is what rejects it.
+    sell, _buy, broke_fill = trading.cross(alice, carol, 3)
+    # alice withdraws all her base after the delay; bob's order expires meanwhile.
+    trading.exchange.functions.requestWithdrawal(trading.base.address, DEPOSIT_BASE).transact(
+        {"from": alice.address}
+    )
+    rpc_call(anvil.url, "evm_increaseTime", [1_200])
+    mine(anvil.url)
+    trading.exchange.functions.withdraw(trading.base.address).transact({"from": alice.address})
+
+    run_until_idle(trading.worker(funds_check_interval=3600), anvil.url)
+
+    assert (trading.fill(broke_fill).status, trading.fill(broke_fill).skip_reason) == (
+        FILL_SKIPPED, 20,
+    )  # fmt: skip
+    assert (trading.fill(expired_fill).skip_reason) == 10
+    maker = trading.order_row(sell)
+    assert (maker.status, maker.status_reason) == (ORDER_REJECTED, "insufficient_funds")
+    expired = trading.order_row(short)
+    assert (expired.status, expired.status_reason) == ("expired", "expired")
+    assert trading.vault(trading.quote, carol.address) == DEPOSIT_QUOTE
 
 
 def test_cancel_on_chain_before_settlement(anvil, trading: Trading, traders):
@@ -165,7 +216,7 @@ def test_cancel_on_chain_before_settlement(anvil, trading: Trading, traders):
     maker = trading.order_row(sell)
     assert (maker.status, maker.status_reason) == (ORDER_CANCELLED, "cancelled_on_chain")
     taker = trading.order_row(buy)
-    assert (taker.status, taker.matched_lots) == (ORDER_OPEN, 0)
+    assert (taker.status, taker.status_reason, taker.matched_lots) == (ORDER_FILLED, None, 3)
     assert trading.vault(trading.base, alice.address) == DEPOSIT_BASE
 
 
