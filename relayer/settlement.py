@@ -591,13 +591,17 @@ class SettlementWorker:
         rows = self._live_rows(session)
         if not rows:
             return
-        latest_nonce = self.w3.eth.get_transaction_count(self.operator_address, "latest")
         head = self.w3.eth.block_number
+        latest_nonce = self.w3.eth.get_transaction_count(self.operator_address, head)
+        # Nonces used at the confirmation depth: only these may release fills to another nonce
+        # (a nonce used in a block that is still reorg-able may come back).
+        depth_block = max(0, head - self.config.confirmations + 1)
+        final_nonce = self.w3.eth.get_transaction_count(self.operator_address, depth_block)
         for row in rows:
             if row.status == SETTLEMENT_MINED:
                 self._track_mined(session, row, head, report)
             if row.status == SETTLEMENT_SENT:  # also a mined row a reorg sent back to the pool
-                self._track_sent(session, row, latest_nonce, report)
+                self._track_sent(session, row, latest_nonce, final_nonce, report)
             _failpoint("before_track_commit")
             session.commit()
 
@@ -632,7 +636,12 @@ class SettlementWorker:
         )
 
     def _track_sent(
-        self, session: Session, row: RelayerSettlement, latest_nonce: int, report: StepReport
+        self,
+        session: Session,
+        row: RelayerSettlement,
+        latest_nonce: int,
+        final_nonce: int,
+        report: StepReport,
     ) -> None:
         receipt = self._receipt(row.tx_hash)
         if receipt is not None:
@@ -640,12 +649,15 @@ class SettlementWorker:
             return
         if row.nonce < latest_nonce:
             # The nonce is used, and not by this attempt: by an earlier attempt of the same
-            # batch, or by a transaction that is not ours (then the fills go back to pending).
+            # batch, or by a transaction that is not ours (then the fills go back to pending,
+            # once that is final).
             for sibling in self._siblings(session, row):
                 sibling_receipt = self._receipt(sibling.tx_hash)
                 if sibling_receipt is not None:
                     self._mark_mined(session, sibling, sibling_receipt, report)
                     return
+            if row.nonce >= final_nonce:
+                return  # not final yet: wait for the confirmation depth
             row.status = SETTLEMENT_DROPPED
             self._release_fills(session, row)
             report.dropped.append(row.id)

@@ -81,17 +81,20 @@ class Trading:
     _seq: Iterator[int]
     _salt: Iterator[int]
 
+    def send(self, call: Any, sender: str) -> Any:
+        """Sends a contract call from an unlocked dev account and waits for its receipt (Anvil
+        answers eth_sendTransaction before its automine block is written)."""
+        receipt = self.w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}))
+        assert receipt["status"] == 1
+        return receipt
+
     def deposit(
         self, trader: LocalAccount, base: int = DEPOSIT_BASE, quote: int = DEPOSIT_QUOTE
     ) -> None:
         for token, amount in ((self.base, base), (self.quote, quote)):
             if amount:
-                token.functions.approve(self.exchange.address, amount).transact(
-                    {"from": trader.address}
-                )
-                self.exchange.functions.deposit(token.address, amount).transact(
-                    {"from": trader.address}
-                )
+                self.send(token.functions.approve(self.exchange.address, amount), trader.address)
+                self.send(self.exchange.functions.deposit(token.address, amount), trader.address)
 
     def vault(self, token: Contract, account: str) -> int:
         return int(self.exchange.functions.balanceOf(token.address, account).call())

@@ -135,9 +135,10 @@ def test_direct_fill_on_chain_racing_the_relayer_is_skipped_and_rows_corrected(
     alice, bob, carol = traders
     sell, buy, fill = trading.cross(alice, carol, 5)
     # bob takes alice's whole order directly on chain before the relayer settles.
-    trading.exchange.functions.fillOrder(
-        sell.as_tuple(), trading.signature(sell, alice), 5
-    ).transact({"from": bob.address})
+    trading.send(
+        trading.exchange.functions.fillOrder(sell.as_tuple(), trading.signature(sell, alice), 5),
+        bob.address,
+    )
 
     worker = trading.worker()
     run_until_idle(worker, anvil.url)
@@ -158,9 +159,10 @@ def test_direct_fill_on_chain_racing_the_relayer_is_skipped_and_rows_corrected(
 def test_partial_direct_fill_rejects_the_open_maker_order(anvil, trading: Trading, traders):
     alice, bob, carol = traders
     sell, _buy, fill = trading.cross(alice, carol, 5, maker_lots=10)
-    trading.exchange.functions.fillOrder(
-        sell.as_tuple(), trading.signature(sell, alice), 8
-    ).transact({"from": bob.address})
+    trading.send(
+        trading.exchange.functions.fillOrder(sell.as_tuple(), trading.signature(sell, alice), 8),
+        bob.address,
+    )
 
     run_until_idle(trading.worker(), anvil.url)
 
@@ -185,12 +187,13 @@ def test_funds_withdrawn_and_expired_orders_are_corrected_after_skips(
     # Fully matched, so the funds check leaves it alone: the skip is what rejects it.
     sell, _buy, broke_fill = trading.cross(alice, carol, 3)
     # alice withdraws all her base after the delay; bob's order expires meanwhile.
-    trading.exchange.functions.requestWithdrawal(trading.base.address, DEPOSIT_BASE).transact(
-        {"from": alice.address}
+    trading.send(
+        trading.exchange.functions.requestWithdrawal(trading.base.address, DEPOSIT_BASE),
+        alice.address,
     )
     rpc_call(anvil.url, "evm_increaseTime", [1_200])
     mine(anvil.url)
-    trading.exchange.functions.withdraw(trading.base.address).transact({"from": alice.address})
+    trading.send(trading.exchange.functions.withdraw(trading.base.address), alice.address)
 
     run_until_idle(trading.worker(funds_check_interval=3600), anvil.url)
 
@@ -208,7 +211,7 @@ def test_funds_withdrawn_and_expired_orders_are_corrected_after_skips(
 def test_cancel_on_chain_before_settlement(anvil, trading: Trading, traders):
     alice, _bob, carol = traders
     sell, buy, fill = trading.cross(alice, carol, 3, maker_lots=8)
-    trading.exchange.functions.cancelOrder(sell.as_tuple()).transact({"from": alice.address})
+    trading.send(trading.exchange.functions.cancelOrder(sell.as_tuple()), alice.address)
 
     run_until_idle(trading.worker(), anvil.url)
 
@@ -233,8 +236,9 @@ def test_withdrawal_request_rejects_open_orders_but_matched_fills_settle(
 
     # alice asks to withdraw everything but 1 lot's worth: the 2 matched lots stay payable
     # during the delay, the 50 resting lots are no longer covered.
-    trading.exchange.functions.requestWithdrawal(trading.base.address, DEPOSIT_BASE - LOT).transact(
-        {"from": alice.address}
+    trading.send(
+        trading.exchange.functions.requestWithdrawal(trading.base.address, DEPOSIT_BASE - LOT),
+        alice.address,
     )
     report = worker.step()
     assert report.rejected_orders == [trading.digest(resting)]
@@ -310,6 +314,42 @@ def test_stuck_transaction_is_replaced_with_higher_fees(anvil, trading: Trading,
     assert trading.filled_on_chain(sell) == 2
 
 
+def test_nonce_taken_by_another_transaction_releases_the_fills(anvil, trading: Trading, traders):
+    """Someone else's transaction with the operator key replaces the settlement in the pool:
+    the fills go back to pending only once that nonce is used, and settle under the next one."""
+    alice, _bob, carol = traders
+    sell, _buy, fill = trading.cross(alice, carol, 2)
+    worker = trading.worker()
+    operator = dev_accounts()[0].address
+    rpc_call(anvil.url, "evm_setAutomine", [False])
+    try:
+        worker.step()
+        (first,) = trading.settlements()
+        assert worker.step().dropped == []  # nonce not used yet: nothing released
+        trading.w3.eth.send_transaction(
+            {
+                "from": operator,
+                "to": operator,
+                "value": 0,
+                "nonce": first.nonce,
+                "maxFeePerGas": first.max_fee_per_gas * 3,
+                "maxPriorityFeePerGas": first.max_fee_per_gas * 2,
+            }
+        )
+        mine(anvil.url)
+        report = worker.step()
+        assert report.dropped == [first.id]
+        assert len(report.submitted) == 1  # the fill, batched again under the next nonce
+    finally:
+        rpc_call(anvil.url, "evm_setAutomine", [True])
+    run_until_idle(worker, anvil.url)
+    first, second = trading.settlements()
+    assert (first.status, second.status) == (SETTLEMENT_DROPPED, SETTLEMENT_CONFIRMED)
+    assert second.nonce == first.nonce + 1
+    assert trading.fill(fill).status == FILL_SETTLED
+    assert trading.filled_on_chain(sell) == 2
+
+
 def test_a_repeated_full_fill_is_refused_by_the_contract(anvil, trading: Trading, traders):
     """The contract's ``filled`` amounts: the same full match journaled twice settles once."""
     alice, _bob, carol = traders
@@ -326,12 +366,12 @@ def test_paused_exchange_sends_nothing(anvil, trading: Trading, traders):
     alice, _bob, carol = traders
     _sell, _buy, fill = trading.cross(alice, carol, 1)
     deployer = dev_accounts()[0].address
-    trading.exchange.functions.pause().transact({"from": deployer})
+    trading.send(trading.exchange.functions.pause(), deployer)
     with pytest.raises(SettlementCallRejected):
         trading.worker().step()
     assert trading.settlements() == []
     assert trading.fill(fill).status == "pending"
-    trading.exchange.functions.unpause().transact({"from": deployer})
+    trading.send(trading.exchange.functions.unpause(), deployer)
     run_until_idle(trading.worker(), anvil.url)
     assert trading.fill(fill).status == FILL_SETTLED
 
