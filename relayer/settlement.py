@@ -49,6 +49,7 @@ from hexbytes import HexBytes
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
@@ -598,10 +599,10 @@ class SettlementWorker:
         depth_block = max(0, head - self.config.confirmations + 1)
         final_nonce = self.w3.eth.get_transaction_count(self.operator_address, depth_block)
         for row in rows:
-            if row.status == SETTLEMENT_MINED:
-                self._track_mined(session, row, head, report)
-            if row.status == SETTLEMENT_SENT:  # also a mined row a reorg sent back to the pool
+            if row.status == SETTLEMENT_SENT:
                 self._track_sent(session, row, latest_nonce, final_nonce, report)
+            if row.status == SETTLEMENT_MINED:  # also one just mined: 1 confirmation is final now
+                self._track_mined(session, row, head, report)
             _failpoint("before_track_commit")
             session.commit()
 
@@ -930,6 +931,32 @@ def _summary(report: StepReport) -> str:
 # ------------------------------------------------------------------------------ entry point
 
 
+def require_journal(engine: Engine) -> None:
+    """Raises ConfigurationError unless the journal tables, with the worker's columns, exist."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        inspector = inspect(engine)
+        for table in (RelayerOrder, RelayerFill, RelayerSettlement):
+            name = table.__tablename__
+            if not inspector.has_table(name):
+                raise ConfigurationError(
+                    f"no table {name} in the database: run `tigerex db upgrade`",
+                    details={"table": name},
+                )
+            present = {column["name"] for column in inspector.get_columns(name)}
+            missing = sorted(set(table.__table__.columns.keys()) - present)
+            if missing:
+                raise ConfigurationError(
+                    f"table {name} lacks the columns {', '.join(missing)}: "
+                    "run `tigerex db upgrade`",
+                    details={"table": name, "missing": missing},
+                )
+    except SQLAlchemyError as err:
+        raise ConfigurationError(f"cannot read the database: {err}") from err
+
+
 def build_worker(settings: Settings, config: SettlementConfig | None = None) -> SettlementWorker:
     """A worker for ``settings``: node, ``deployments/<network>.json``'s Exchange, database.
 
@@ -947,7 +974,9 @@ def build_worker(settings: Settings, config: SettlementConfig | None = None) -> 
     registry = ContractRegistry.from_file(w3, settings.deployments_file)
     registry.verify()
     exchange = registry.contract("Exchange")
-    sessions = session_factory(make_engine(settings.database))
+    engine = make_engine(settings.database)
+    require_journal(engine)
+    sessions = session_factory(engine)
     return SettlementWorker(
         w3=w3,
         exchange=exchange,

@@ -43,6 +43,9 @@ def _register_service_commands() -> None:
     from offchain.custody.cli import app as multisig_app
 
     app.add_typer(multisig_app, name="multisig")
+    from relayer.settlement_cli import app as settlement_app
+
+    app.add_typer(settlement_app, name="settlement")
 
 
 def _fail(code: str, message: str) -> typer.Exit:

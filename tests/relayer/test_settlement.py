@@ -398,3 +398,41 @@ def test_operator_key_from_env_keystore_or_local_dev_account(tmp_path, monkeypat
     production = Settings(network="sepolia", api_secret="a-real-secret")
     with pytest.raises(ConfigurationError, match="no operator key"):
         load_operator(production, config)
+
+
+# ----------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_run_once_then_status(
+    anvil, suite, trading: Trading, traders, journal_url, tmp_path, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from relayer.settlement_cli import app
+    from tigerex.settings import get_settings
+
+    alice, _bob, carol = traders
+    _sell, _buy, fill = trading.cross(alice, carol, 1)
+    suite.deployments.save(tmp_path / "local.json")
+    for name, value in (
+        ("TIGEREX_NETWORK", "local"),
+        ("TIGEREX_RPC_URL", anvil.url),
+        ("TIGEREX_DATABASE_URL", journal_url),
+        ("TIGEREX_DEPLOYMENTS_DIR", str(tmp_path)),
+        ("TIGEREX_SETTLEMENT_CONFIRMATIONS", "1"),
+    ):
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        result = runner.invoke(app, ["run", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "submitted" in result.output
+        result = runner.invoke(app, ["run", "--once"])  # the receipt: settled
+        assert result.exit_code == 0, result.output
+        assert trading.fill(fill).status == FILL_SETTLED
+        result = runner.invoke(app, ["status"])
+        assert result.exit_code == 0, result.output
+        assert "settled" in result.output and "confirmed" in result.output
+    finally:
+        get_settings.cache_clear()
