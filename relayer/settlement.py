@@ -91,6 +91,7 @@ GAS_BASE_CEILING = 60_000
 LOG_RANGE = 2_000  # blocks per eth_getLogs of the funds check
 FAILPOINT_ENV = "TIGEREX_SETTLEMENT_FAILPOINT"
 BPS = 10_000
+SKIP_RELAYER_BUG = (2, 5)  # IExchange.SkipReason MarketMismatch .. QuantityZero
 
 
 # ------------------------------------------------------------------------------------ errors
@@ -385,8 +386,9 @@ class SettlementWorker:
             if not (full or flush or waited >= self.config.max_interval):
                 return
             self._send_batch(session, list(fills), report)
-            # The rest already waited; it goes out as soon as capacity allows.
-            self._pending_since = now if full else None
+            if not full:
+                self._pending_since = None  # every pending fill went out
+            # else the rest keeps its waiting time: it goes out as soon as it is due.
 
     def _in_flight(self, session: Session) -> int:
         return int(
@@ -818,7 +820,12 @@ class SettlementWorker:
         row.status = SETTLEMENT_CONFIRMED
         session.flush()
         for fill, reason in skipped:
-            log.warning("fill %d skipped on chain, reason %d", fill.id, reason)
+            if SKIP_RELAYER_BUG[0] <= reason <= SKIP_RELAYER_BUG[1]:
+                # Mismatched markets, same sides, prices not crossing, zero lots: the engine
+                # or the journal is wrong, not the chain.
+                log.error("fill %d skipped on chain, reason %d: a relayer bug", fill.id, reason)
+            else:
+                log.warning("fill %d skipped on chain, reason %d", fill.id, reason)
             side = blamed_side(reason)
             for role, digest in (
                 ("maker", fill.maker_order_hash),

@@ -129,6 +129,32 @@ def test_partial_fills_over_several_batches(anvil, trading: Trading, traders):
     assert trading.vault(trading.base, carol.address) == DEPOSIT_BASE + 2 * (2 * LOT - fee_per_fill)
 
 
+def test_batches_wait_for_a_full_batch_or_the_interval(anvil, trading: Trading, traders):
+    alice, _bob, carol = traders
+    sell = trading.order(alice, is_buy=False, lots=20)
+    trading.journal_order(sell, alice)
+
+    def fills(count: int) -> None:
+        for _ in range(count):
+            buy = trading.order(carol, is_buy=True, lots=1)
+            trading.journal_order(buy, carol)
+            trading.journal_fill(sell, buy, 1)
+
+    worker = trading.worker(max_batch=3, max_interval=0.5, funds_check_interval=3600)
+    fills(2)
+    assert worker.step().submitted == []  # 2 < 3 and not waited 0.5 s yet
+    time.sleep(0.6)
+    assert len(worker.step().submitted) == 1  # the interval passed: a partial batch
+    fills(7)
+    assert len(worker.step().submitted) == 2  # two full batches now, 1 fill waits
+    assert worker.step().submitted == []
+    time.sleep(0.6)
+    assert len(worker.step().submitted) == 1
+    run_until_idle(worker, anvil.url)
+    assert [len(json.loads(s.fill_ids)) for s in trading.settlements()] == [2, 3, 3, 1]
+    assert trading.filled_on_chain(sell) == 9
+
+
 def test_direct_fill_on_chain_racing_the_relayer_is_skipped_and_rows_corrected(
     anvil, trading: Trading, traders
 ):
