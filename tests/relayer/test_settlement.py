@@ -239,8 +239,12 @@ def test_cancel_on_chain_before_settlement(anvil, trading: Trading, traders):
     sell, buy, fill = trading.cross(alice, carol, 3, maker_lots=8)
     trading.send(trading.exchange.functions.cancelOrder(sell.as_tuple()), alice.address)
 
-    run_until_idle(trading.worker(), anvil.url)
+    changed: list[list[str]] = []
+    worker = trading.worker()
+    worker.on_orders_changed = changed.append
+    run_until_idle(worker, anvil.url)
 
+    assert changed == [[trading.digest(sell)]]  # the relayer is told which rows changed
     assert (trading.fill(fill).status, trading.fill(fill).skip_reason) == (FILL_SKIPPED, 8)
     maker = trading.order_row(sell)
     assert (maker.status, maker.status_reason) == (ORDER_CANCELLED, "cancelled_on_chain")
@@ -308,6 +312,35 @@ def test_reorg_after_mining_resubmits_under_the_same_nonce(anvil, trading: Tradi
     # The old transaction can never come back: its nonce is used.
     with pytest.raises(Exception, match="nonce"):
         trading.w3.eth.send_raw_transaction(dropped.raw_tx)
+
+
+def test_reorg_that_re_mines_the_transaction_in_another_block_is_followed(
+    anvil, trading: Trading, traders
+):
+    alice, _bob, carol = traders
+    sell, _buy, fill = trading.cross(alice, carol, 2)
+    worker = trading.worker(confirmations=2)
+    fork = rpc_call(anvil.url, "evm_snapshot")
+    worker.step()
+    worker.step()
+    (row,) = trading.settlements()
+    assert row.status == SETTLEMENT_MINED
+    old_block = (row.block_number, row.block_hash)
+
+    # The other branch includes the same transaction one block later (a peer re-broadcast it).
+    assert rpc_call(anvil.url, "evm_revert", [fork]) is True
+    mine(anvil.url)
+    trading.w3.eth.send_raw_transaction(row.raw_tx)
+    report = worker.step()
+    assert report.reorged == [] and report.replaced == []
+    (row,) = trading.settlements()
+    assert (row.block_number, row.block_hash) != old_block
+    assert row.block_number == old_block[0] + 1
+    run_until_idle(worker, anvil.url)
+    (row,) = trading.settlements()
+    assert row.status == SETTLEMENT_CONFIRMED
+    assert trading.fill(fill).status == FILL_SETTLED
+    assert trading.filled_on_chain(sell) == 2
 
 
 def test_stuck_transaction_is_replaced_with_higher_fees(anvil, trading: Trading, traders):
