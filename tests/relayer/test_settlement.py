@@ -373,6 +373,29 @@ def test_stuck_transaction_is_replaced_with_higher_fees(anvil, trading: Trading,
     assert trading.filled_on_chain(sell) == 2
 
 
+def test_fee_bump_never_exceeds_the_fee_cap(anvil, trading: Trading, traders):
+    alice, _bob, carol = traders
+    _sell, _buy, fill = trading.cross(alice, carol, 2)
+    tip = 10**9
+    base_fee = int(trading.w3.eth.get_block("latest")["baseFeePerGas"])
+    cap = tip + base_fee + 1  # below 2 * baseFee + tip, enough to be mined
+    worker = trading.worker(replace_after=0.2, max_fee_per_gas=cap, priority_fee=tip)
+    rpc_call(anvil.url, "evm_setAutomine", [False])
+    try:
+        worker.step()
+        (first,) = trading.settlements()
+        assert first.max_fee_per_gas == cap
+        time.sleep(0.3)
+        assert worker.step().replaced == []  # a bump would pay more than the cap: it waits
+        (first,) = trading.settlements()
+        assert first.status == SETTLEMENT_SENT
+        mine(anvil.url)
+    finally:
+        rpc_call(anvil.url, "evm_setAutomine", [True])
+    run_until_idle(worker, anvil.url)
+    assert trading.fill(fill).status == FILL_SETTLED
+
+
 def test_nonce_taken_by_another_transaction_releases_the_fills(anvil, trading: Trading, traders):
     """Someone else's transaction with the operator key replaces the settlement in the pool:
     the fills go back to pending only once that nonce is used, and settle under the next one."""
@@ -447,7 +470,9 @@ def test_operator_key_from_env_keystore_or_local_dev_account(tmp_path, monkeypat
 
     monkeypatch.setenv("APE_DATA_FOLDER", str(tmp_path))
     (tmp_path / "accounts").mkdir()
-    (tmp_path / "accounts" / "op.json").write_text(json.dumps(Account.encrypt(key, "pw")))
+    (tmp_path / "accounts" / "op.json").write_text(
+        json.dumps(Account.encrypt(key, "pw", kdf="pbkdf2", iterations=1_000))
+    )
     keystore = SettlementConfig(operator_account="op")
     with pytest.raises(ConfigurationError, match="PASSPHRASE"):
         load_operator(Settings(), keystore)
