@@ -250,6 +250,8 @@ def reject_uncovered_orders(
         .where(
             func.lower(RelayerOrder.maker) == maker.lower(),
             RelayerOrder.status.in_(LIVE_ORDER_STATUSES),
+            RelayerOrder.chain_id == int(exchange.w3.eth.chain_id),
+            func.lower(RelayerOrder.exchange) == exchange.address.lower(),
         )
         .order_by(RelayerOrder.seq)
         .execution_options(populate_existing=True)

@@ -371,7 +371,8 @@ class SettlementWorker:
         while self._in_flight(session) < self.config.max_in_flight:
             fills = session.scalars(
                 select(RelayerFill)
-                .where(RelayerFill.status == FILL_PENDING)
+                .join(RelayerOrder, RelayerOrder.order_hash == RelayerFill.maker_order_hash)
+                .where(RelayerFill.status == FILL_PENDING, *self._this_exchange())
                 .order_by(RelayerFill.id)
                 .limit(self.config.max_batch)
             ).all()
@@ -389,6 +390,13 @@ class SettlementWorker:
             if not full:
                 self._pending_since = None  # every pending fill went out
             # else the rest keeps its waiting time: it goes out as soon as it is due.
+
+    def _this_exchange(self) -> tuple[Any, ...]:
+        """Journal rows of this chain and exchange (a database may serve several)."""
+        return (
+            RelayerOrder.chain_id == self.chain_id,
+            func.lower(RelayerOrder.exchange) == self.exchange.address.lower(),
+        )
 
     def _in_flight(self, session: Session) -> int:
         return int(
@@ -887,7 +895,9 @@ class SettlementWorker:
         if self._funds_cursor is None:
             makers = set(
                 session.scalars(
-                    select(RelayerOrder.maker).where(RelayerOrder.status == ORDER_OPEN).distinct()
+                    select(RelayerOrder.maker)
+                    .where(RelayerOrder.status == ORDER_OPEN, *self._this_exchange())
+                    .distinct()
                 ).all()
             )
         else:
@@ -983,12 +993,19 @@ def build_worker(settings: Settings, config: SettlementConfig | None = None) -> 
     exchange = registry.contract("Exchange")
     engine = make_engine(settings.database)
     require_journal(engine)
-    sessions = session_factory(engine)
+    operator = load_operator(settings, config)
+    role = exchange.functions.OPERATOR_ROLE().call()
+    if not exchange.functions.hasRole(role, operator.address).call():
+        raise ConfigurationError(
+            f"the operator {operator.address} lacks OPERATOR_ROLE on the Exchange at "
+            f"{exchange.address}: grant it (TIGEREX_OPERATOR_ADDRESS at deploy) or use its key",
+            details={"operator": operator.address, "exchange": exchange.address},
+        )
     return SettlementWorker(
         w3=w3,
         exchange=exchange,
-        sessions=sessions,
-        operator=load_operator(settings, config),
+        sessions=session_factory(engine),
+        operator=operator,
         config=config,
     )
 

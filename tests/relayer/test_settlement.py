@@ -24,11 +24,13 @@ from relayer.models import (
     SETTLEMENT_MINED,
     SETTLEMENT_REPLACED,
     SETTLEMENT_SENT,
+    RelayerOrder,
 )
 from relayer.orders import fill_amounts
 from relayer.settlement import (
     SettlementCallRejected,
     SettlementConfig,
+    build_worker,
     load_operator,
 )
 from tests.relayer.settlement_fixtures import (  # noqa: F401 (fixtures)
@@ -482,6 +484,11 @@ def test_operator_key_from_env_keystore_or_local_dev_account(tmp_path, monkeypat
     production = Settings(network="sepolia", api_secret="a-real-secret")
     with pytest.raises(ConfigurationError, match="no operator key"):
         load_operator(production, config)
+    dev_key = dev_accounts()[0].key
+    encrypted = Account.encrypt(dev_key, "pw", kdf="pbkdf2", iterations=1_000)
+    (tmp_path / "accounts" / "op.json").write_text(json.dumps(encrypted))
+    with pytest.raises(ConfigurationError, match="public dev key"):
+        load_operator(production, keystore)
 
 
 # ----------------------------------------------------------------------------------------- CLI
@@ -520,3 +527,31 @@ def test_cli_run_once_then_status(
         assert "settled" in result.output and "confirmed" in result.output
     finally:
         get_settings.cache_clear()
+
+
+def test_fills_of_another_exchange_are_left_alone(anvil, trading: Trading, traders):
+    alice, _bob, carol = traders
+    sell, buy, fill = trading.cross(alice, carol, 1)
+    with trading.sessions() as session:
+        for order in (sell, buy):
+            row = session.get(RelayerOrder, trading.digest(order))
+            assert row is not None
+            row.exchange = "0x" + "ab" * 20
+        session.commit()
+    assert trading.worker().step(flush=True).submitted == []
+    assert trading.fill(fill).status == "pending"
+
+
+def test_worker_refuses_an_operator_without_the_role(anvil, suite, journal_url, tmp_path):
+    suite.deployments.save(tmp_path / "local.json")
+    settings = Settings(
+        rpc_url=anvil.url,
+        deployments_dir=tmp_path,
+        database_url=journal_url,
+        operator_private_key=dev_accounts()[5].key.hex(),
+    )
+    with pytest.raises(ConfigurationError, match="lacks OPERATOR_ROLE"):
+        build_worker(settings)
+    assert build_worker(
+        Settings(rpc_url=anvil.url, deployments_dir=tmp_path, database_url=journal_url)
+    )
