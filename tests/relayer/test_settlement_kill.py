@@ -39,6 +39,7 @@ from tests.relayer.settlement_fixtures import (  # noqa: F401 (fixtures)
     trading,
 )
 from tigerex.deployments import ContractRegistry
+from tigerex.node import rpc_call
 from tigerex.paths import project_root
 
 pytestmark = pytest.mark.anvil
@@ -68,6 +69,28 @@ class Miner:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _worker_env(
+    rpc_url: str, database_url: str, suite: ContractRegistry, tmp_path: Path, **settlement: str
+) -> dict[str, str]:
+    deployments = tmp_path / "deployments"
+    suite.deployments.save(deployments / "local.json")
+    env = {
+        **os.environ,
+        "TIGEREX_NETWORK": "local",
+        "TIGEREX_RPC_URL": rpc_url,
+        "TIGEREX_DATABASE_URL": database_url,
+        "TIGEREX_DEPLOYMENTS_DIR": str(deployments),
+        "TIGEREX_SETTLEMENT_MAX_BATCH": "2",
+        "TIGEREX_SETTLEMENT_MAX_IN_FLIGHT": "2",
+        "TIGEREX_SETTLEMENT_MAX_INTERVAL": "0",
+        "TIGEREX_SETTLEMENT_CONFIRMATIONS": "2",
+        "TIGEREX_SETTLEMENT_POLL_INTERVAL": "0.05",
+    }
+    env.update({f"TIGEREX_SETTLEMENT_{k.upper()}": v for k, v in settlement.items()})
+    env.pop(FAILPOINT_ENV, None)
+    return env
 
 
 def _start(env: dict[str, str], log: Path, failpoint: str | None = None) -> subprocess.Popen[bytes]:
@@ -125,21 +148,7 @@ def test_sigkill_at_any_point_then_restart_settles_everything_exactly_once(
 
     journal_fills(12)
 
-    deployments = tmp_path / "deployments"
-    suite.deployments.save(deployments / "local.json")
-    env = {
-        **os.environ,
-        "TIGEREX_NETWORK": "local",
-        "TIGEREX_RPC_URL": anvil.url,
-        "TIGEREX_DATABASE_URL": journal_url,
-        "TIGEREX_DEPLOYMENTS_DIR": str(deployments),
-        "TIGEREX_SETTLEMENT_MAX_BATCH": "2",
-        "TIGEREX_SETTLEMENT_MAX_IN_FLIGHT": "2",
-        "TIGEREX_SETTLEMENT_MAX_INTERVAL": "0",
-        "TIGEREX_SETTLEMENT_CONFIRMATIONS": "2",
-        "TIGEREX_SETTLEMENT_POLL_INTERVAL": "0.05",
-    }
-    env.pop(FAILPOINT_ENV, None)
+    env = _worker_env(anvil.url, journal_url, suite, tmp_path)
     log = tmp_path / "worker.log"
     seed = random.randrange(2**32)
     rng = random.Random(seed)
@@ -214,3 +223,43 @@ def test_sigkill_at_any_point_then_restart_settles_everything_exactly_once(
             settlement = session.get(RelayerSettlement, fill.settlement_id)
             assert settlement is not None and settlement.status == SETTLEMENT_CONFIRMED
     assert kills[: len(FAILPOINTS)] == list(FAILPOINTS)
+
+
+def test_sigkill_between_a_replacement_commit_and_its_broadcast(
+    anvil, suite: ContractRegistry, trading: Trading, traders, journal_url: str, tmp_path: Path
+):
+    """A fee bump is journaled, the process dies before sending it, the original is still in
+    the pool: after the restart exactly one of the attempts settles the (partial) fill."""
+    alice, _bob, carol = traders
+    sell, buy, _fill = trading.cross(alice, carol, 2, maker_lots=6)
+    env = _worker_env(
+        anvil.url, journal_url, suite, tmp_path, replace_after="0.5", confirmations="1"
+    )
+    log = tmp_path / "worker.log"
+    rpc_call(anvil.url, "evm_setAutomine", [False])  # nothing is mined until the Miner runs
+    try:
+        proc = _start(env, log, "after_replace_commit")
+        assert proc.wait(90) == -signal.SIGKILL, log.read_text()
+        first, second = trading.settlements()
+        assert (first.status, second.status, second.nonce) == ("replaced", "sent", first.nonce)
+        assert second.replaces_id == first.id
+        with Miner(anvil.url):
+            proc = _start(env, log)
+            deadline = time.monotonic() + 60
+            while _unsettled(trading) and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    finally:
+        rpc_call(anvil.url, "evm_setAutomine", [True])
+    assert _unsettled(trading) == 0, log.read_text()[-4000:]
+    events = trading.exchange.events.OrderFilled().get_logs(from_block=first.block_number or 0)
+    assert (
+        len([e for e in events if "0x" + e["args"]["makerOrderHash"].hex() == trading.digest(sell)])
+        == 1
+    )
+    assert trading.filled_on_chain(sell) == 2 and trading.filled_on_chain(buy) == 2
+    with trading.sessions() as session:
+        attempts = session.scalars(select(RelayerSettlement).order_by(RelayerSettlement.id)).all()
+        assert {a.nonce for a in attempts} == {first.nonce}
+        assert [a.status for a in attempts].count(SETTLEMENT_CONFIRMED) == 1
