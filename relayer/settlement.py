@@ -9,16 +9,19 @@ Life of a fill (``relayer_fills.status``)::
 
 Life of a settlement attempt (``relayer_settlements.status``)::
 
-    sent --receipt--> mined --N confirmations--> confirmed
-     |                  |--receipt gone (reorg)--> dropped, + a new attempt with the same
-     |                  |                          nonce and the same fills
-     |--fee bump-----------------------------> replaced, + a new attempt, same nonce and fills
-     +--nonce consumed without it------------> dropped (fills back to pending) | reverted
+    sent --receipt--> mined --N confirmations--> confirmed, or reverted (status 0: its
+     |                  |                           fills back to pending)
+     |                  +--receipt gone (reorg)--> dropped, + a new attempt with the same
+     |                                             nonce and the same fills
+     |--no receipt after replace_after--> replaced, + a new attempt: same nonce and fills,
+     |                                    higher fees
+     +--its nonce used, at the confirmation depth, by a transaction that is not
+        one of its attempts--> dropped (fills back to pending)
 
 Durability: the attempt row (nonce, signed raw transaction, its hash, the fill ids) is
 committed before the transaction is broadcast, so after a SIGKILL anywhere the worker knows
-every transaction it may have sent and re-broadcasts or tracks it; nothing is sent twice and
-nothing is lost.
+every transaction it may have sent and re-broadcasts (the same bytes) or tracks it: nothing
+settles twice and nothing is lost.
 
 Exactly once: a fill only ever travels in transactions carrying one nonce (the first attempt,
 its fee bumps, its re-submission after a reorg); it is released to another nonce only once that
