@@ -37,6 +37,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+
 def _register_service_commands() -> None:
     """Each service's command group, under its own name."""
     from offchain.custody.cli import app as multisig_app
@@ -50,18 +51,22 @@ def _register_service_commands() -> None:
 
     app.add_typer(settlement_app, name="settlement")
 
+
 def _fail(code: str, message: str) -> typer.Exit:
     console.print(f"[red]error\\[{code}][/red]: {escape(message)}", soft_wrap=True)
     return typer.Exit(1)
 
+
 def step(index: int, total: int, message: str) -> None:
     console.print(f"[bold cyan][{index}/{total}][/bold cyan] {message}")
+
 
 @contextmanager
 def timed(label: str) -> Iterator[None]:
     started = time.monotonic()
     yield
     console.print(f"      {label} in {time.monotonic() - started:.1f} s")
+
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
@@ -75,6 +80,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
 
 def _port_or_free(preferred: int | None, default: int, host: str) -> int:
     from tigerex.node import free_port
@@ -90,6 +96,7 @@ def _port_or_free(preferred: int | None, default: int, host: str) -> int:
         except OSError:
             return free_port(host)
 
+
 def _print_dev_accounts(count: int = 10) -> None:
     table = Table(title="Dev accounts (public keys of the dev mnemonic: local use only)")
     table.add_column("#", justify="right")
@@ -98,6 +105,7 @@ def _print_dev_accounts(count: int = 10) -> None:
     for i, acct in enumerate(dev_accounts(count)):
         table.add_row(str(i), acct.address, "0x" + acct.key.hex().removeprefix("0x"))
     console.print(table)
+
 
 def _print_deployments(path: Path) -> None:
     from tigerex.deployments import DeploymentsFile
@@ -116,12 +124,15 @@ def _print_deployments(path: Path) -> None:
         )
     console.print(table)
 
+
 def _ensure_toolchain() -> None:
     from tigerex.toolchain import ensure
 
     ensure()
 
+
 # --------------------------------------------------------------------------------------- node
+
 
 @app.command()
 def node(
@@ -151,7 +162,9 @@ def node(
         finally:
             anvil.stop()
 
+
 # ------------------------------------------------------------------------------------- deploy
+
 
 def _resolve_network(network: str, rpc_url: str | None) -> tuple[str, str | None]:
     """``local`` -> the settings' RPC URL; a URL stays; anything else is an Ape network choice.
@@ -164,6 +177,7 @@ def _resolve_network(network: str, rpc_url: str | None) -> tuple[str, str | None
     if "://" in network:
         return network, network
     return network, None
+
 
 def run_deploy(
     network: str,
@@ -215,6 +229,7 @@ def run_deploy(
         deployment = choice.split(":")[1] if choice.count(":") >= 1 else choice
     return deployments_dir / f"{deployment}.json"
 
+
 def _sync_database(network: str) -> dict[str, Any]:
     """Run the sync task here and now: the operator is waiting for it, and a configured broker
     may have no worker running yet. Workers run the same task when services queue it."""
@@ -222,6 +237,7 @@ def _sync_database(network: str) -> dict[str, Any]:
 
     result: dict[str, Any] = sync_deployments.apply(args=(network,)).get()
     return result
+
 
 @app.command()
 def deploy(
@@ -257,7 +273,9 @@ def deploy(
             f"database: {result['contracts']} contracts recorded for chain {result['chain_id']}"
         )
 
+
 # -------------------------------------------------------------------------------------- index
+
 
 def _index_configs(
     networks: list[str],
@@ -292,6 +310,7 @@ def _index_configs(
     if len({c.chain_id for c in configs}) != len(configs):
         raise ConfigurationError("two --network files are for the same chain id")
     return configs
+
 
 @app.command()
 def index(
@@ -415,7 +434,9 @@ def index(
         finally:
             engine.dispose()
 
+
 # ----------------------------------------------------------------------------------------- up
+
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     import httpx
@@ -431,6 +452,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -
             time.sleep(0.1)
     raise TigerexError(f"{url} did not answer within {timeout:.0f} s")
 
+
 def _seed_relayer_demo_book(api_url: str, rpc_url: str) -> None:
     """A few signed orders on each empty market, so the relayer shows a live book."""
     from relayer.demo import seed_demo_book
@@ -441,6 +463,7 @@ def _seed_relayer_demo_book(api_url: str, rpc_url: str) -> None:
         console.print(f"      relayer demo book not seeded: {escape(str(err))}")
         return
     console.print(f"      relayer: {placed} demo orders (dev accounts 8 and 9) on empty markets")
+
 
 @app.command()
 def up(
@@ -619,7 +642,9 @@ def up(
                 anvil.stop()
     console.print("stopped; chain state saved to " + str(state_file))
 
+
 # ----------------------------------------------------------------------------------------- db
+
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
@@ -630,6 +655,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     url = get_settings().database
     migrate(url, revision)
     console.print(f"{url}: at revision {current_revision(url)}")
+
 
 @db_app.command("downgrade")
 def db_downgrade(
@@ -643,6 +669,7 @@ def db_downgrade(
     downgrade(url, revision)
     console.print(f"{url}: at revision {current_revision(url)}")
 
+
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's current revision."""
@@ -652,7 +679,9 @@ def db_current() -> None:
     url = get_settings().database
     console.print(f"{url}: at revision {current_revision(url)}")
 
+
 # --------------------------------------------------------------------------------------- test
+
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def test(
@@ -701,10 +730,12 @@ def test(
         raise typer.Exit(1)
     console.print("[green]all phases passed[/green]")
 
+
 @app.command()
 def version() -> None:
     """Print the TigerEx version."""
     console.print(__version__)
+
 
 def main() -> None:
     """Entry point. Kernel errors from any command group (services' too) print as one line."""
@@ -713,6 +744,7 @@ def main() -> None:
     except TigerexError as err:
         _fail(err.code, err.message)
         raise SystemExit(1) from None
+
 
 _register_service_commands()
 

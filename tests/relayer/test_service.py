@@ -35,6 +35,10 @@ from tests.relayer.conftest import (
     signed,
 )
 
+# A direct on-chain filler's bound on the taker fee: Exchange.MAX_FEE_BPS accepts any fee a market
+# can charge.
+ANY_TAKER_FEE_BPS = 100
+
 pytestmark = [pytest.mark.anvil, pytest.mark.anyio]
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -298,7 +302,11 @@ async def test_replayed_duplicate_and_chain_cancelled_orders_are_rejected(
     # Filled directly on chain (the relayer never saw it): a replay is refused.
     direct = make_order(seller, is_buy=False, quantity_lots=5)
     signature = sign_order(direct, seller.key, relayer.chain_id, relayer.exchange_address)
-    send(w3, exchange.functions.fillOrder(direct.as_tuple(), signature, 2), buyer.address)
+    send(
+        w3,
+        exchange.functions.fillOrder(direct.as_tuple(), signature, 2, ANY_TAKER_FEE_BPS),
+        buyer.address,
+    )
     err = await _reject(relayer, Submission(direct, signature))
     assert err.code == "order_filled_on_chain" and err.details["filled_lots"] == 2
 
@@ -432,7 +440,11 @@ async def test_a_direct_on_chain_fill_takes_the_overfilled_order_off_the_book(
     sub = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=10))
     [ack] = await _accept(relayer, sub)
     exchange = suite.contract("Exchange")
-    send(w3, exchange.functions.fillOrder(sub.order.as_tuple(), sub.signature, 10), buyer.address)
+    send(
+        w3,
+        exchange.functions.fillOrder(sub.order.as_tuple(), sub.signature, 10, ANY_TAKER_FEE_BPS),
+        buyer.address,
+    )
     await relayer.sweep()
     orders, _, cancels = _journal(relayer)
     assert orders[ack.order_hash].status == ORDER_CANCELLED

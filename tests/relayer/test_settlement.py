@@ -51,6 +51,10 @@ from tigerex.errors import ConfigurationError
 from tigerex.node import rpc_call
 from tigerex.settings import Settings
 
+# A direct on-chain filler's bound on the taker fee: Exchange.MAX_FEE_BPS accepts any fee a market
+# can charge.
+ANY_TAKER_FEE_BPS = 100
+
 pytestmark = pytest.mark.anvil
 
 QUOTE_PER_LOT = PRICE * TICK  # 3,000,000 tUSDC units (3 tUSDC) per 0.001 tWETH
@@ -164,7 +168,9 @@ def test_direct_fill_on_chain_racing_the_relayer_is_skipped_and_rows_corrected(
     sell, buy, fill = trading.cross(alice, carol, 5)
     # bob takes alice's whole order directly on chain before the relayer settles.
     trading.send(
-        trading.exchange.functions.fillOrder(sell.as_tuple(), trading.signature(sell, alice), 5),
+        trading.exchange.functions.fillOrder(
+            sell.as_tuple(), trading.signature(sell, alice), 5, ANY_TAKER_FEE_BPS
+        ),
         bob.address,
     )
 
@@ -188,7 +194,9 @@ def test_partial_direct_fill_rejects_the_open_maker_order(anvil, trading: Tradin
     alice, bob, carol = traders
     sell, _buy, fill = trading.cross(alice, carol, 5, maker_lots=10)
     trading.send(
-        trading.exchange.functions.fillOrder(sell.as_tuple(), trading.signature(sell, alice), 8),
+        trading.exchange.functions.fillOrder(
+            sell.as_tuple(), trading.signature(sell, alice), 8, ANY_TAKER_FEE_BPS
+        ),
         bob.address,
     )
 
