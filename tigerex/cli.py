@@ -588,6 +588,22 @@ def up(
             )
             children.append(("indexer", indexer_proc))
 
+            step(
+                6,
+                total,
+                "settlement: the relayer's fills to the Exchange (operator: dev account 0)",
+            )
+            settlement_log = (log_dir / "settlement.log").open("ab")
+            settlement_proc = spawn(
+                [sys.executable, "-m", "tigerex.cli", "settlement", "run"],
+                # Anvil mining on each transaction makes no block until the next transaction, so
+                # a deeper confirmation depth would wait for activity; 1 = mined.
+                env=env if block_time else {"TIGEREX_SETTLEMENT_CONFIRMATIONS": "1", **env},
+                stdout=settlement_log,
+                stderr=subprocess.STDOUT,
+            )
+            children.append(("settlement", settlement_proc))
+
             bridge_lines: list[str] = []
             if bridge:
                 from offchain.bridge.cli import start_local_bridge
@@ -616,6 +632,9 @@ def up(
             console.print(f"  API docs      {base}/docs")
             console.print(f"  indexer       {base}/indexer/status")
             console.print(f"  relayer       {base}/relayer/markets  (WebSocket {base}/relayer/ws)")
+            console.print(
+                f"  settlement    tigerex settlement status  (log {log_dir / 'settlement.log'})"
+            )
             console.print(f"  deployments   {path}")
             for line in bridge_lines:
                 console.print(line)

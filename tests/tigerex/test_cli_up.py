@@ -116,6 +116,7 @@ def test_up_serves_health_stops_cleanly_and_restores_state(tmp_path):
     assert f"http://127.0.0.1:{api_port}/indexer/status" in output
     _wait_indexed(api_port, health["chain"]["block_number"])
     assert _processes_mentioning(str(data_dir)), "children should be running"
+    _trade_against_the_demo_book_until_settled(api_port, rpc_port, recorded)
 
     rest = _interrupt(proc)
     assert proc.returncode == 0, output + rest
@@ -156,3 +157,50 @@ def test_up_fails_cleanly_when_the_rpc_port_is_taken(tmp_path):
     assert "error[chain_unreachable]: Anvil did not start" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert _processes_mentioning(str(tmp_path)) == []
+
+
+def _trade_against_the_demo_book_until_settled(api_port: int, rpc_port: int, recorded) -> None:
+    """What a newcomer does after `up`: deposit, take the best demo ask from the SDK, and see the
+    settlement worker (a child of `up`) put the fill on chain."""
+    from web3 import Web3
+
+    from relayer.client import RelayerClient
+    from relayer.demo import _ensure_vault
+    from relayer.orders import fee
+    from tigerex.devchain import dev_accounts
+
+    taker = dev_accounts()[1]
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{rpc_port}"))
+    exchange = recorded["Exchange"]["address"]
+    with RelayerClient(f"http://127.0.0.1:{api_port}") as client:
+        market = next(m for m in client.markets() if m["market_id"] == 1)
+        best_ask = client.book(1, levels=1)["asks"][0]
+        assert best_ask["quantity_lots"] > 0, "the demo book is seeded by `up`"
+        price = best_ask["price_ticks"]
+        _ensure_vault(
+            w3, exchange, market["quote"], taker.address, 10 * price * int(market["tick_size"])
+        )
+        ack = client.place(
+            taker, market_id=1, is_buy=True, price_ticks=price, quantity_lots=1,
+            max_fee_bps=market["taker_fee_bps"], time_in_force="ioc",
+        )  # fmt: skip
+        assert ack["matched_lots"] == 1 and len(ack["fills"]) == 1, ack
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            fills = client.order(ack["order_hash"])["fills"]
+            if fills[0]["status"] == "settled":
+                break
+            time.sleep(0.5)
+        assert fills[0]["status"] == "settled", fills
+    vault = w3.eth.contract(
+        address=exchange,
+        abi=[{
+            "name": "balanceOf", "type": "function", "stateMutability": "view",
+            "inputs": [{"name": "t", "type": "address"}, {"name": "a", "type": "address"}],
+            "outputs": [{"name": "", "type": "uint256"}],
+        }],
+    )  # fmt: skip
+    # One lot of base, less the taker fee, arrived in the taker's vault, on chain.
+    lot = int(market["lot_size"])
+    received = lot - fee(lot, market["taker_fee_bps"])
+    assert vault.functions.balanceOf(market["base"], taker.address).call() == received
