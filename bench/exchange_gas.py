@@ -27,7 +27,6 @@ and measures receipts' gasUsed (everything included: 21,000 base, calldata, exec
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import gas_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -307,8 +308,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="batches up to 8 only")
-    parser.add_argument("--write", action="store_true", help="update the committed snapshot")
-    parser.add_argument("--check", action="store_true", help="fail if the snapshot is out of date")
+    gas_snapshot.add_arguments(parser)
     parser.add_argument(
         "--profile", action="store_true", help="also break down the single fill and sweep x16"
     )
@@ -318,26 +318,9 @@ def main() -> int:
     data = measure(args.quick, args.profile)
     print_table(data)
     gas = dict(sorted(data["operations"].items()))
-    if not args.check:  # a check (run by the tests) only compares; it leaves the files alone
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(data, indent=2) + "\n")
-        print(f"wrote {RESULTS.relative_to(ROOT)}")
-    if args.write:
-        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
-        print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
-    if args.check:
-        committed = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
-        if committed != gas:
-            changed = sorted(
-                set(committed) ^ set(gas) | {k for k in gas if committed.get(k) != gas[k]}
-            )
-            for key in changed:
-                print(f"  {key}: snapshot {committed.get(key)} -> measured {gas.get(key)}")
-            print("gas snapshot out of date: run `.venv/bin/python bench/exchange_gas.py --write`")
-            return 1
-        print("gas snapshot up to date")
-    return 0
+    return gas_snapshot.finish(
+        args, gas, script=Path(__file__), snapshot=SNAPSHOT, results=RESULTS, results_data=data
+    )
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ one (so every weight change appends a new checkpoint to both the account's and t
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
+
+import gas_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "bench" / "gas" / "staking.json"
@@ -130,52 +128,9 @@ def measure() -> dict[str, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    return gas_snapshot.main(
+        __doc__, __file__, measure, snapshot=SNAPSHOT, results=RESULTS, goals=GOALS, anchors=ANCHORS
     )
-    parser.add_argument("--write", action="store_true", help="update the committed snapshot")
-    parser.add_argument("--check", action="store_true", help="fail if the snapshot is out of date")
-    args = parser.parse_args()
-    gas = measure()
-    width = max(len(k) for k in gas)
-    print(f"{'operation':<{width}}  {'gas':>9}  goal")
-    for name, used in gas.items():
-        goal = GOALS.get(name)
-        verdict = "" if goal is None else f"<= {goal:,} {'met' if used <= goal else 'MISSED'}"
-        print(f"{name:<{width}}  {used:>9,}  {verdict}")
-    if not args.check:  # a check (run by the tests) only compares; it leaves the files alone
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(
-            json.dumps(
-                {
-                    "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "machine": f"{platform.machine()}, Python {platform.python_version()}",
-                    "chain": "Ape in-process chain (py-evm), EVM Cancun, solc 0.8.30, 10,000 runs",
-                    "gas": gas,
-                    "goals": GOALS,
-                    "anchors": ANCHORS,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
-        print(f"wrote {RESULTS.relative_to(ROOT)}")
-    if args.write:
-        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
-        print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
-    if args.check:
-        committed = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
-        if committed != gas:
-            changed = sorted(
-                set(committed) ^ set(gas) | {k for k in gas if committed.get(k) != gas[k]}
-            )
-            for key in changed:
-                print(f"  {key}: snapshot {committed.get(key)} -> measured {gas.get(key)}")
-            print("gas snapshot out of date: run `.venv/bin/python bench/staking_gas.py --write`")
-            return 1
-        print("gas snapshot up to date")
-    return 0
 
 
 if __name__ == "__main__":
