@@ -170,6 +170,63 @@ def _setup_exchange(ctx: DeployContext, exchange: Any, fresh: bool) -> None:
     ctx.log(f"created market {market_id} = {spec['base']}/{spec['quote']}")
 
 
+# Staking: the local demo pool (TUSD staked, TUSD rewards, locks of 30/90/180 days boosting
+# rewards 1.25x/1.5x/2x, early exit charged 10% streamed to the remaining stakers), funded with
+# 100,000 TUSD over 90 days.
+STAKING_DEMO_LOCKS = [30 * 24 * 60 * 60, 90 * 24 * 60 * 60, 180 * 24 * 60 * 60]
+STAKING_DEMO_BOOSTS_BPS = [12_500, 15_000, 20_000]
+STAKING_DEMO_EXIT_POLICY = 2  # IStakingPools.ExitPolicy.PenaltyToStakers
+STAKING_DEMO_PENALTY_BPS = 1_000
+STAKING_DEMO_REWARD_TUSD = 100_000
+STAKING_DEMO_REWARD_DURATION = 90 * 24 * 60 * 60
+
+
+def _staking_args(ctx: DeployContext) -> list[Any]:
+    treasury = (
+        os.environ.get("TIGEREX_STAKING_TREASURY")
+        or os.environ.get("TIGEREX_FEE_RECIPIENT")
+        or str(ctx.deployer.address)
+    )
+    return [ctx.deployer.address, treasury]
+
+
+def _setup_staking(ctx: DeployContext, staking: Any, fresh: bool) -> None:
+    _grant_local_role(
+        "REWARD_DISTRIBUTOR_ROLE",
+        "TIGEREX_STAKING_REWARD_DISTRIBUTOR",
+        "staking REWARD_DISTRIBUTOR_ROLE",
+    )(ctx, staking, fresh)
+    _grant_local_role("PAUSER_ROLE", "TIGEREX_STAKING_PAUSER", "staking PAUSER_ROLE")(
+        ctx, staking, fresh
+    )
+    if not ctx.is_local_chain or staking.poolCount() != 0:
+        return
+    tusd = ctx.instances["TUSD"]
+    if not tusd.hasRole(tusd.MINTER_ROLE(), ctx.deployer.address):
+        ctx.log("staking demo pool skipped: the deployer cannot mint TUSD")
+        return
+    staking.createPool(
+        tusd.address,
+        STAKING_DEMO_LOCKS,
+        STAKING_DEMO_BOOSTS_BPS,
+        STAKING_DEMO_EXIT_POLICY,
+        STAKING_DEMO_PENALTY_BPS,
+        sender=ctx.deployer,
+    )
+    reward = STAKING_DEMO_REWARD_TUSD * 10 ** tusd.decimals()
+    tusd.mint(
+        ctx.deployer.address, reward, b"staking demo rewards".ljust(32, b"\0"), sender=ctx.deployer
+    )
+    tusd.approve(staking.address, reward, sender=ctx.deployer)
+    staking.notifyRewardAmount(
+        0, tusd.address, reward, STAKING_DEMO_REWARD_DURATION, sender=ctx.deployer
+    )
+    ctx.log(
+        f"created staking pool 0 (TUSD, locks 30/90/180 days) funded with "
+        f"{STAKING_DEMO_REWARD_TUSD:,} TUSD over 90 days"
+    )
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec(
         name="TUSD",
@@ -220,6 +277,12 @@ SUITE: list[ContractSpec] = [
         contract_type="Exchange",
         args=_exchange_args,
         setup=_setup_exchange,
+    ),
+    ContractSpec(
+        name="StakingPools",
+        contract_type="StakingPools",
+        args=_staking_args,
+        setup=_setup_staking,
     ),
 ]
 

@@ -24,6 +24,7 @@ SUITE = {
     "KYCRegistry": "KYCRegistry",
     "Escrow": "Escrow",
     "MultisigFactory": "MultisigFactory",
+    "StakingPools": "StakingPools",
 }
 
 
@@ -75,6 +76,13 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
         c["address"] for n, c in data["contracts"].items() if n in ("tWETH", "tUSDC")
     ]
     assert list(market[2:8]) == [10**15, 10, 1, 10, 20, True]
+    # Staking: the local demo pool stakes TUSD for TUSD rewards, with 30/90/180-day locks.
+    staking = registry.contract("StakingPools")
+    assert staking.functions.poolCount().call() == 1
+    pool = staking.functions.poolInfo(0).call()
+    assert pool[0] == tusd.address and [o[0] // 86_400 for o in pool[5]] == [0, 30, 90, 180]
+    assert list(pool[6]) == [tusd.address]
+    assert staking.functions.rewardReserveOf(tusd.address).call() == 100_000 * 10**6
 
 
 def test_redeploy_is_idempotent_and_force_redeploys(fresh_anvil, tmp_path):

@@ -1,0 +1,175 @@
+"""Hypothesis stateful test: random stakes, withdrawals (early ones pay penalties), claims,
+compounds, fundings, time jumps and emergency exits over two pools that share a staking token,
+one of which also pays rewards in it.
+
+Invariants, per token: total paid <= total funded; the contract's balance == staked principal +
+reward reserve (nothing else enters in this test); the reserve == funded - paid; principal == the
+pools' totals; and at the end of each run, a pool's total == the sum of its positions, its total
+weight == the sum of its accounts' weights, each the sum of its positions' weights."""
+
+from typing import ClassVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from tests.contracts.staking.conftest import BOOSTS, UNIT, WEEK, Policy, create_pool, events
+
+LOCK_COUNT = 4  # flexible + three locks
+
+
+class StakingAccounting(RuleBasedStateMachine):
+    ctx: ClassVar[dict] = {}
+
+    @initialize()
+    def start(self):
+        c = type(self).ctx
+        # Every example starts from the same chain state (teardown restores it).
+        self.snapshot = c["chain"].snapshot()
+        self.now = c["chain"].pending_timestamp + 100
+        self.funded = {c["stk"].address: 0, c["rwd"].address: 0}
+        self.paid = {c["stk"].address: 0, c["rwd"].address: 0}
+
+    def _send(self, call, *args, sender):
+        c = type(self).ctx
+        self.now += 1
+        c["chain"].pending_timestamp = self.now
+        try:
+            receipt = call(*args, sender=sender)
+        except Exception:
+            return None  # refused (locked, too much, nothing to compound...): nothing changed
+        for paid in events(receipt, "RewardPaid") + events(receipt, "Compounded"):
+            token = paid.get("rewardToken", c["stk"].address)
+            self.paid[token] += paid.amount
+        for funded in events(receipt, "RewardFunded"):
+            self.funded[funded.rewardToken] += funded.received
+        for withdrawn in events(receipt, "Withdrawn"):
+            if withdrawn.poolId == c["pools"][0]:  # penalties there are streamed to stakers
+                self.funded[c["stk"].address] += withdrawn.penalty
+        return receipt
+
+    @rule(
+        pool=st.integers(0, 1),
+        who=st.integers(0, 2),
+        lock=st.integers(0, LOCK_COUNT - 1),
+        amount=st.integers(1, 10**6 * UNIT),
+    )
+    def stake(self, pool, who, lock, amount):
+        c = type(self).ctx
+        self._send(c["staking"].stake, c["pools"][pool], lock, amount, sender=c["users"][who])
+
+    @rule(
+        pool=st.integers(0, 1),
+        who=st.integers(0, 2),
+        lock=st.integers(0, LOCK_COUNT - 1),
+        share=st.integers(1, 100),
+    )
+    def withdraw(self, pool, who, lock, share):
+        c = type(self).ctx
+        user = c["users"][who]
+        staked = c["staking"].positionInfo(c["pools"][pool], user, lock).amount
+        amount = max(1, staked * share // 100)
+        self._send(c["staking"].withdraw, c["pools"][pool], lock, amount, sender=user)
+
+    @rule(pool=st.integers(0, 1), who=st.integers(0, 2))
+    def claim(self, pool, who):
+        c = type(self).ctx
+        self._send(c["staking"].claim, c["pools"][pool], sender=c["users"][who])
+
+    @rule(who=st.integers(0, 2), lock=st.integers(0, LOCK_COUNT - 1))
+    def compound(self, who, lock):
+        c = type(self).ctx
+        self._send(c["staking"].compound, c["pools"][0], lock, sender=c["users"][who])
+
+    @rule(
+        pool=st.integers(0, 1),
+        in_staking_token=st.booleans(),
+        amount=st.integers(0, 10**5 * UNIT) | st.integers(0, 1_000),
+        duration=st.integers(3_600, 8 * WEEK),
+    )
+    def fund(self, pool, in_staking_token, amount, duration):
+        c = type(self).ctx
+        token = c["stk"] if in_staking_token and pool == 0 else c["rwd"]
+        self._send(
+            c["staking"].notifyRewardAmount,
+            c["pools"][pool],
+            token,
+            amount,
+            duration,
+            sender=c["admin"],
+        )
+
+    @rule(seconds=st.integers(1, 60 * 86_400))
+    def wait(self, seconds):
+        self.now += seconds
+
+    @rule(pool=st.integers(0, 1), who=st.integers(0, 2))
+    def emergency_exit(self, pool, who):
+        c = type(self).ctx
+        staking = c["staking"]
+        self._send(staking.pause, sender=c["admin"])
+        self._send(staking.emergencyWithdraw, c["pools"][pool], sender=c["users"][who])
+        self._send(staking.unpause, sender=c["admin"])
+
+    @invariant()
+    def accounting_matches_balances(self):
+        c = type(self).ctx
+        staking = c["staking"]
+        for token in (c["stk"], c["rwd"]):
+            funded, paid = self.funded[token.address], self.paid[token.address]
+            assert paid <= funded
+            reserve = staking.rewardReserveOf(token)
+            assert reserve == funded - paid
+            assert token.balanceOf(staking) == staking.principalOf(token) + reserve
+        pools_total = sum(staking.poolInfo(pool).totalStaked for pool in c["pools"])
+        assert staking.principalOf(c["stk"]) == pools_total
+
+    def teardown(self):
+        """Position by position (too many calls to repeat after every step)."""
+        c = type(self).ctx
+        try:
+            self._check_positions(c["staking"], c["pools"], c["users"])
+        finally:
+            c["chain"].restore(self.snapshot)
+
+    @staticmethod
+    def _check_positions(staking, pools, users):
+        for pool in pools:
+            info = staking.poolInfo(pool)
+            positions = 0
+            weights = 0
+            for user in users:
+                account_weight = 0
+                for lock in range(LOCK_COUNT):
+                    position = staking.positionInfo(pool, user, lock)
+                    positions += position.amount
+                    account_weight += position.weight
+                assert staking.weightOf(pool, user) == account_weight
+                weights += account_weight
+            assert info.totalStaked == positions
+            assert info.totalWeight == weights
+
+
+def test_staking_accounting(staking, deployer, alice, bob, carol, stk, rwd, chain):
+    stakers_pool = create_pool(staking, deployer, stk, Policy.TO_STAKERS)
+    staking.addRewardToken(stakers_pool, rwd, sender=deployer)
+    treasury_pool = create_pool(staking, deployer, stk, Policy.TO_TREASURY)
+    staking.addRewardToken(treasury_pool, rwd, sender=deployer)
+    assert len(BOOSTS) + 1 == LOCK_COUNT
+    StakingAccounting.ctx = {
+        "staking": staking,
+        "stk": stk,
+        "rwd": rwd,
+        "admin": deployer,
+        "users": (alice, bob, carol),
+        "pools": (stakers_pool, treasury_pool),
+        "chain": chain,
+    }
+    runner = StakingAccounting.TestCase
+    runner.settings = settings(
+        max_examples=5,
+        stateful_step_count=12,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    runner().runTest()
