@@ -227,6 +227,47 @@ def _setup_staking(ctx: DeployContext, staking: Any, fresh: bool) -> None:
     )
 
 
+# Launchpad: the platform fee on sale proceeds (bps) and how long after a sale's end its lottery
+# seed may be revealed. Each sale names its own staking-weights source (SaleParams.staking), so
+# nothing here depends on the staking contract being deployed.
+LAUNCHPAD_FEE_BPS = 250
+LAUNCHPAD_REVEAL_WINDOW = 2 * 24 * 60 * 60
+
+
+def _setup_vesting_vault(ctx: DeployContext, vault: Any, fresh: bool) -> None:
+    _grant_local_role(
+        "SCHEDULER_ROLE", "TIGEREX_VESTING_SCHEDULER", "VestingVault SCHEDULER_ROLE (team grants)"
+    )(ctx, vault, fresh)
+    revoker = _grant_local_role(
+        "REVOKER_ROLE", "TIGEREX_VESTING_REVOKER", "VestingVault REVOKER_ROLE"
+    )
+    revoker(ctx, vault, fresh)
+
+
+def _launchpad_args(ctx: DeployContext) -> list[Any]:
+    fee_recipient = os.environ.get("TIGEREX_FEE_RECIPIENT") or str(ctx.deployer.address)
+    return [
+        ctx.deployer.address,
+        ctx.address("KYCRegistry"),
+        ctx.address("VestingVault"),
+        fee_recipient,
+        LAUNCHPAD_FEE_BPS,
+        LAUNCHPAD_REVEAL_WINDOW,
+    ]
+
+
+def _setup_launchpad(ctx: DeployContext, launchpad: Any, fresh: bool) -> None:
+    # The launchpad creates each buyer's vesting schedule in the vault.
+    vault = ctx.instances["VestingVault"]
+    role = vault.SCHEDULER_ROLE()
+    if not vault.hasRole(role, launchpad.address):
+        vault.grantRole(role, launchpad.address, sender=ctx.deployer)
+        ctx.log(f"granted VestingVault SCHEDULER_ROLE to the Launchpad {launchpad.address}")
+    _grant_local_role(
+        "SALE_MANAGER_ROLE", "TIGEREX_LAUNCHPAD_MANAGER", "Launchpad SALE_MANAGER_ROLE"
+    )(ctx, launchpad, fresh)
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec(
         name="TUSD",
@@ -283,6 +324,18 @@ SUITE: list[ContractSpec] = [
         contract_type="StakingPools",
         args=_staking_args,
         setup=_setup_staking,
+    ),
+    ContractSpec(
+        name="VestingVault",
+        contract_type="VestingVault",
+        args=lambda ctx: [ctx.deployer.address],
+        setup=_setup_vesting_vault,
+    ),
+    ContractSpec(
+        name="Launchpad",
+        contract_type="Launchpad",
+        args=_launchpad_args,
+        setup=_setup_launchpad,
     ),
 ]
 

@@ -86,7 +86,7 @@ def sale_token(project, deployer, launchpad):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _deployed_first(kyc, vault, launchpad, staking, tusd, sale_token):
+def _deployed_first(kyc, vault, launchpad, staking, tusd, sale_token, treasury, buyers, accounts):
     """Deploy before any test, so Ape's per-test snapshots never need rebasing."""
 
 
