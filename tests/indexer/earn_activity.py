@@ -136,9 +136,10 @@ class EarnActivity:
         kyc_level: int = 0,
         seed: bytes | None = None,
         deposit: bool = True,
+        start_in: int = 100,
     ) -> Sale:
         now = self.now()
-        start, end = now + 100, now + 200
+        start, end = now + start_in, now + start_in + 100
         vesting = (end + 10, 0, 1_000, 2_500, False)
         params = (
             self.weth.address,
