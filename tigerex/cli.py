@@ -43,6 +43,9 @@ def _register_service_commands() -> None:
     from offchain.custody.cli import app as multisig_app
 
     app.add_typer(multisig_app, name="multisig")
+    from offchain.earn.cli import app as earn_app
+
+    app.add_typer(earn_app, name="earn")
 
 
 def _fail(code: str, message: str) -> typer.Exit:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from offchain.earn.errors import AmountInvalid
 
@@ -41,7 +41,10 @@ def to_base_units(text: str, decimals: int, *, allow_zero: bool = False) -> int:
             f"amount {text} has {len(fraction)} decimals; the token has {decimals}",
             details={"amount": text, "decimals": decimals},
         )
-    base = int(value.scaleb(decimals))
+    # The default context keeps 28 significant digits; a uint256 has up to 78.
+    with localcontext() as context:
+        context.prec = len(cleaned) + decimals + 2
+        base = int(value.scaleb(decimals))
     if base == 0 and not allow_zero:
         raise AmountInvalid("amount must be more than 0", details={"amount": text})
     return base
