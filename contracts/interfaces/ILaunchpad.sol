@@ -21,8 +21,10 @@ import {IVestingVault} from "./IVestingVault.sol";
 ///   before endTime: cancelSale (SALE_MANAGER_ROLE) -> Cancelled
 ///
 /// Price: `price` payment-token base units buy PRICE_SCALE (1e18) sale-token base units.
-///   tokens for a payment `p` = floor(p * 1e18 / price)   (rounded in the project's favour)
-///   refund = committed - filled, with `filled` rounded down   (rounded in the buyer's favour)
+///   tokens = floor(filled * 1e18 / price)             (rounded in the project's favour)
+///   paid   = ceil(tokens * price / 1e18) <= filled    (what those tokens cost)
+///   refund = committed - paid, `filled` rounded down  (rounded in the buyer's favour)
+/// so nobody pays for a fraction of a base unit it did not get (paid == filled when price < 1e18).
 ///
 /// Allocation (payment units). A buyer's tier is the highest `i` with
 /// `staking.weightAt(poolId, buyer, snapshotTime) >= tierThresholds[i]`, read at the buyer's first
@@ -49,11 +51,13 @@ import {IVestingVault} from "./IVestingVault.sol";
 /// limit: a manager who withholds the seed chooses between the draw and pro rata, and a manager
 /// colluding with a buyer could grind that buyer's last entry; a VRF would remove both.
 ///
-/// Success: finalize pays `proceeds = raised - reserve` (reserve = 2 units per buyer when the sale
-/// was oversubscribed, 0 otherwise, covering the rounding of each buyer's two pro-rata fills),
-/// minus the platform fee (`feeBps` of the proceeds, fixed at creation) to the treasury, the fee
-/// to the fee recipient, and returns the sale tokens not sold (`deposited - tokensFor(raised)`)
-/// to the treasury. What rounding leaves over is swept to the treasury once every buyer settled.
+/// Success: finalize pays `proceeds = raised - reserve`, where the reserve covers rounding in the
+/// buyers' favour: per buyer, 2 units when the sale was oversubscribed (each buyer's two pro-rata
+/// fills) plus floor(price / 1e18) (a fill's part worth less than one token base unit); it is 0
+/// for a sale that was not oversubscribed and has price < 1e18. The proceeds minus the platform
+/// fee (`feeBps` of the proceeds, fixed at creation) go to the treasury, the fee to the fee
+/// recipient, and the sale tokens not sold (`deposited - tokensFor(raised)`) back to the
+/// treasury. What rounding leaves over is swept to the treasury once every buyer settled.
 ///
 /// Fee-on-transfer tokens: purchases and deposits credit what arrived.
 interface ILaunchpad {
@@ -181,7 +185,7 @@ interface ILaunchpad {
     error LaunchpadInvalidTokens(address saleToken, address paymentToken, address treasury);
     /// @notice Times must satisfy now < startTime, snapshotTime < startTime < endTime <= vesting start.
     error LaunchpadInvalidTimes(uint64 snapshotTime, uint64 startTime, uint64 endTime, uint32 vestingStart);
-    /// @notice Need price > 0, softCap <= hardCap, tokensFor(hardCap) > 0.
+    /// @notice Need price > 0, softCap <= hardCap, 0 < tokensFor(hardCap) <= type(uint112).max.
     error LaunchpadInvalidCaps(uint128 price, uint128 softCap, uint128 hardCap);
     /// @notice Need minBuy <= maxBuy and maxBuy > 0.
     error LaunchpadInvalidLimits(uint128 minBuy, uint128 maxBuy);
@@ -272,12 +276,13 @@ interface ILaunchpad {
     event SaleCancelled(uint256 indexed saleId, uint256 tokensReturned);
     /// @notice `buyer` got its whole commitment back (failed or cancelled sale).
     event Refunded(uint256 indexed saleId, address indexed buyer, uint256 amount);
-    /// @notice `buyer` settled a successful sale: `filled` payment units bought `tokens`, vested in
-    ///         the vault's schedule `scheduleId` (none when `tokens` is 0), and `refund` came back.
+    /// @notice `buyer` settled a successful sale: `paid` payment units bought `tokens`, vested in
+    ///         the vault's schedule `scheduleId` (0 and no schedule when `tokens` is 0), and
+    ///         `refund` (= committed - paid) came back.
     event Settled(
         uint256 indexed saleId,
         address indexed buyer,
-        uint256 filled,
+        uint256 paid,
         uint256 tokens,
         uint256 refund,
         uint256 scheduleId
@@ -350,11 +355,12 @@ interface ILaunchpad {
     function participationOf(uint256 saleId, address buyer) external view returns (Participation memory);
     /// @notice The guaranteed allocation `buyer` would get (from its weight at the snapshot).
     function guaranteedAllocationOf(uint256 saleId, address buyer) external view returns (uint256);
-    /// @notice A buyer's outcome once the sale is final: payment filled, tokens bought, refund due.
+    /// @notice A buyer's outcome once the sale is final: payment spent, tokens bought, refund due
+    ///         (Failed or Cancelled: 0, 0, the whole commitment).
     function allocationOf(uint256 saleId, address buyer)
         external
         view
-        returns (uint256 filled, uint256 tokens, uint256 refundAmount);
+        returns (uint256 paid, uint256 tokens, uint256 refundAmount);
     /// @notice Sale tokens `payment` buys in `saleId` (rounded down).
     function tokensFor(uint256 saleId, uint256 payment) external view returns (uint256);
     /// @notice The vesting vault buyers' tokens go to.

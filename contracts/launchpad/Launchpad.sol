@@ -35,7 +35,7 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
     uint256 public constant MAX_TIERS = 8;
     uint16 private constant _BPS = 10_000;
     /// @dev Each buyer's fill has two rounded-down pro-rata parts, each short by less than 1 unit.
-    uint256 private constant _ROUNDING_RESERVE_PER_BUYER = 2;
+    uint256 private constant _PRO_RATA_RESERVE_PER_BUYER = 2;
 
     IKYCRegistry private immutable _kyc;
     IVestingVault private immutable _vault;
@@ -272,9 +272,8 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         Participation storage participation = _participations[saleId][msg.sender];
         uint256 committed = participation.committed;
         if (committed == 0 || participation.settled) revert LaunchpadNothingToSettle(saleId, msg.sender);
-        uint256 filled = _filled(config, state, participation);
-        uint256 tokens = _tokensFor(config, filled);
-        uint256 refundAmount = committed - filled;
+        (uint256 paid, uint256 tokens) = _outcome(config, state, participation);
+        uint256 refundAmount = committed - paid;
         participation.settled = true;
         state.settledCount += 1;
         // Cannot truncate: refundAmount <= committed, tokens <= tokensFor(raised), both uint128.
@@ -284,7 +283,7 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         if (tokens != 0) scheduleId = _vault.createSchedule(msg.sender, config.saleToken, tokens, config.vesting);
         // After the calls only because it carries the id the vault assigned; every state change
         // came first and the guard blocks reentry.
-        emit Settled(saleId, msg.sender, filled, tokens, refundAmount, scheduleId);
+        emit Settled(saleId, msg.sender, paid, tokens, refundAmount, scheduleId);
     }
 
     /// @inheritdoc ILaunchpad
@@ -348,15 +347,15 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
     function allocationOf(uint256 saleId, address buyer)
         external
         view
-        returns (uint256 filled, uint256 tokens, uint256 refundAmount)
+        returns (uint256 paid, uint256 tokens, uint256 refundAmount)
     {
         SaleConfig storage config = _config(saleId);
         SaleState storage state = _states[saleId];
         Participation storage participation = _participations[saleId][buyer];
         Status status = state.status;
         if (status == Status.Succeeded) {
-            filled = _filled(config, state, participation);
-            return (filled, _tokensFor(config, filled), participation.committed - filled);
+            (paid, tokens) = _outcome(config, state, participation);
+            return (paid, tokens, participation.committed - paid);
         }
         if (status == Status.Failed || status == Status.Cancelled) return (0, 0, participation.committed);
         revert LaunchpadWrongStatus(saleId, status);
@@ -409,6 +408,14 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         return false;
     }
 
+    /// @dev How many payment units per buyer the refunds may exceed `total - raised` by: the
+    ///      rounding of the two pro-rata parts when oversubscribed, plus what a fill pays for less
+    ///      than one sale-token base unit (at most floor(price / 1e18); zero when price < 1e18).
+    function _reservePerBuyer(SaleConfig storage config, SaleState storage state) private view returns (uint256) {
+        uint256 proRata = state.totalCommitted > config.hardCap ? _PRO_RATA_RESERVE_PER_BUYER : 0;
+        return proRata + config.price / PRICE_SCALE;
+    }
+
     function _fail(uint256 saleId, SaleConfig storage config, SaleState storage state) private {
         uint256 tokensBack = state.tokensHeld;
         state.status = Status.Failed;
@@ -425,10 +432,7 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         uint256 openSupply,
         bool drawn
     ) private {
-        // Oversubscribed: buyers' fills are rounded down, so keep back enough to pay every refund.
-        uint256 reserve = state.totalCommitted > config.hardCap
-            ? Math.min(raised, uint256(state.participants) * _ROUNDING_RESERVE_PER_BUYER)
-            : 0;
+        uint256 reserve = Math.min(raised, uint256(state.participants) * _reservePerBuyer(config, state));
         uint256 tokensSold = _tokensFor(config, raised);
         uint256 proceeds;
         uint256 tokensBack;
@@ -466,7 +470,12 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
             p.startTime <= block.timestamp || p.snapshotTime >= p.startTime || p.endTime <= p.startTime
                 || p.vesting.start < p.endTime
         ) revert LaunchpadInvalidTimes(p.snapshotTime, p.startTime, p.endTime, p.vesting.start);
-        if (p.price == 0 || p.hardCap == 0 || p.softCap > p.hardCap || uint256(p.hardCap) * PRICE_SCALE < p.price) {
+        if (p.price == 0 || p.hardCap == 0 || p.softCap > p.hardCap) {
+            revert LaunchpadInvalidCaps(p.price, p.softCap, p.hardCap);
+        }
+        // Some tokens must be for sale, and no buyer's tokens may exceed what a vault schedule holds.
+        uint256 tokensAtHardCap = Math.mulDiv(p.hardCap, PRICE_SCALE, p.price);
+        if (tokensAtHardCap == 0 || tokensAtHardCap > type(uint112).max) {
             revert LaunchpadInvalidCaps(p.price, p.softCap, p.hardCap);
         }
         if (p.maxBuy == 0 || p.minBuy > p.maxBuy) revert LaunchpadInvalidLimits(p.minBuy, p.maxBuy);
@@ -532,7 +541,18 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         return 0;
     }
 
-    /// @dev The payment units of `participation` that bought tokens (ILaunchpad: Allocation).
+    /// @dev What a buyer pays and gets: its fill buys floor(fill * 1e18 / price) tokens, which
+    ///      cost ceil(tokens * price / 1e18) <= fill; the rest of the commitment is refunded.
+    function _outcome(SaleConfig storage config, SaleState storage state, Participation storage participation)
+        private
+        view
+        returns (uint256 paid, uint256 tokens)
+    {
+        tokens = _tokensFor(config, _filled(config, state, participation));
+        paid = Math.mulDiv(tokens, config.price, PRICE_SCALE, Math.Rounding.Ceil);
+    }
+
+    /// @dev The payment units of `participation` that the allocation fills (ILaunchpad: Allocation).
     function _filled(SaleConfig storage config, SaleState storage state, Participation storage participation)
         private
         view

@@ -14,6 +14,17 @@ def tokens_for(payment: int, price: int) -> int:
     return payment * PRICE_SCALE // price
 
 
+def cost_of(tokens: int, price: int) -> int:
+    """What ``tokens`` cost (rounded up); equals the fill they came from when price < 1e18."""
+    return -(-tokens * price // PRICE_SCALE)
+
+
+def outcome(fill: int, price: int) -> tuple[int, int]:
+    """(paid, tokens) for a buyer whose allocation filled ``fill`` payment units."""
+    tokens = tokens_for(fill, price)
+    return cost_of(tokens, price), tokens
+
+
 def tier_allocation(weight: int, thresholds: list[int], allocations: list[int]) -> int:
     for threshold, allocation in reversed(list(zip(thresholds, allocations, strict=True))):
         if weight >= threshold:

@@ -15,7 +15,7 @@ from tests.contracts.launchpad.conftest import (
     VESTING,
     ZERO,
 )
-from tests.contracts.launchpad.model import Entry, filled, tokens_for, vested
+from tests.contracts.launchpad.model import Entry, filled, outcome, tokens_for, vested
 
 ACTIVE, SUCCEEDED, FAILED, CANCELLED = 1, 2, 3, 4
 SEED = b"\x42" * 32
@@ -68,6 +68,7 @@ def test_create_sale_records_config_and_fee(launchpad, sales, sale_token, tusd, 
         ({"hardCap": 0, "softCap": 0}, "LaunchpadInvalidCaps"),
         ({"softCap": HARD_CAP + 1}, "LaunchpadInvalidCaps"),
         ({"price": 10**30, "hardCap": 1, "softCap": 0}, "LaunchpadInvalidCaps"),
+        ({"price": 1, "hardCap": 2**112, "softCap": 0, "maxBuy": 1}, "LaunchpadInvalidCaps"),
         ({"maxBuy": 0, "minBuy": 0}, "LaunchpadInvalidLimits"),
         ({"minBuy": MAX_BUY + 1}, "LaunchpadInvalidLimits"),
         ({"tierThresholds": [1], "tierAllocations": []}, "LaunchpadInvalidTiers"),
@@ -306,7 +307,7 @@ def test_guaranteed_allocations_fill_first_and_the_open_part_is_pro_rata(
         receipt = launchpad.settle(sale_id, sender=buyer)
         settled = event(receipt, "Settled")
         want = expected[buyer.address]
-        assert (settled.filled, settled.refund) == (want, amount - want)
+        assert (settled.paid, settled.refund) == (want, amount - want)
         assert settled.tokens == tokens_for(want, PRICE)
         assert tusd.balanceOf(buyer) == before + amount - want
         schedule = vault.scheduleOf(settled.scheduleId, buyer)
@@ -401,7 +402,7 @@ def test_success_undersubscribed_pays_proceeds_and_returns_unsold_tokens(
     with ape.reverts(launchpad.LaunchpadNotFullySettled):
         launchpad.sweepRemainder(sale_id, sender=alice)
     settled = event(launchpad.settle(sale_id, sender=alice), "Settled")
-    assert (settled.filled, settled.tokens, settled.refund) == (
+    assert (settled.paid, settled.tokens, settled.refund) == (
         1_500 * USD,
         tokens_for(1_500 * USD, PRICE),
         0,
@@ -616,3 +617,69 @@ def test_reentrant_payment_token_cannot_reenter_buy(project, launchpad, sales, d
     launchpad.buy(sale_id, 100 * USD, sender=alice)
     assert evil.attempted() and not evil.reentered()
     assert launchpad.participationOf(sale_id, alice).committed == 100 * USD
+
+
+# ----------------------------------------------------------------- price above one unit
+
+
+def test_part_of_a_fill_worth_less_than_one_token_unit_is_refunded(
+    launchpad, sales, tusd, treasury, fee_recipient, alice, bob
+):
+    """At 3.000...005 payment units per sale-token base unit, a fill buys floor(fill / price)
+    units and pays only what they cost; the rest is refunded, and everything still adds up."""
+    price = 3 * 10**18 + 5
+    sale_id, p = sales.create(price=price, softCap=0)
+    commits = {alice: 1_000 * USD + 1, bob: 2_000 * USD + 2}
+    for buyer, amount in commits.items():
+        launchpad.buy(sale_id, amount, sender=buyer)
+    sales.end(p)
+    fin = event(launchpad.finalize(sale_id, sender=alice), "SaleFinalized")
+    reserve = 2 * (price // 10**18)
+    assert fin.proceeds == sum(commits.values()) - reserve
+    refunds = 0
+    for buyer, amount in commits.items():
+        settled = event(launchpad.settle(sale_id, sender=buyer), "Settled")
+        paid, tokens = outcome(amount, price)
+        assert (settled.paid, settled.tokens, settled.refund) == (paid, tokens, amount - paid)
+        assert amount - paid <= price // 10**18
+        refunds += settled.refund
+    assert refunds > 0  # alice's 1,000.000001 buys 333,333,333 units costing 1,000.000000
+    sweep = event(launchpad.sweepRemainder(sale_id, sender=alice), "RemainderSwept")
+    paid_out = tusd.balanceOf(treasury) + tusd.balanceOf(fee_recipient) + refunds
+    assert paid_out == sum(commits.values())
+    assert fin.proceeds + sweep.payment == sum(commits.values()) - refunds
+    assert tusd.balanceOf(launchpad) == 0
+
+
+def test_no_return_sale_token_is_sold_vested_and_claimed(
+    project, launchpad, vault, sales, deployer, alice, chain
+):
+    usdt_like = deployer.deploy(project.NoReturnToken)
+    usdt_like.mint(deployer, 10**30, sender=deployer)
+    usdt_like.approve(launchpad, 2**256 - 1, sender=deployer)
+    sale_id, p = sales.create(saleToken=usdt_like.address, softCap=0)
+    launchpad.buy(sale_id, 100 * USD, sender=alice)
+    sales.end(p)
+    launchpad.finalize(sale_id, sender=alice)  # approves the vault: forceApprove, no return value
+    settled = event(launchpad.settle(sale_id, sender=alice), "Settled")
+    chain.pending_timestamp = p["vesting"][0] + VESTING["cliff"] + VESTING["duration"]
+    vault.claim(settled.scheduleId, sender=alice)
+    assert usdt_like.balanceOf(alice) == settled.tokens == tokens_for(100 * USD, PRICE)
+
+
+def test_reentrant_sale_token_cannot_reenter_during_settle(
+    project, launchpad, sales, deployer, alice
+):
+    evil = deployer.deploy(project.ReentrantToken)
+    evil.mint(deployer, 10**30, sender=deployer)
+    evil.approve(launchpad, 2**256 - 1, sender=deployer)
+    sale_id, p = sales.create(saleToken=evil.address, softCap=0)
+    launchpad.buy(sale_id, 100 * USD, sender=alice)
+    sales.end(p)
+    launchpad.finalize(sale_id, sender=alice)
+    # While the vault pulls alice's tokens, the token calls back into the launchpad.
+    evil.arm(launchpad, launchpad.sweepRemainder.encode_input(sale_id), sender=alice)
+    settled = event(launchpad.settle(sale_id, sender=alice), "Settled")
+    assert evil.attempted() and not evil.reentered()
+    assert settled.tokens == tokens_for(100 * USD, PRICE)
+    assert state(launchpad, sale_id).tokensHeld == 0  # all sold tokens went to the vault
