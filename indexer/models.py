@@ -662,7 +662,7 @@ class LaunchpadPurchase(_SaleLogRow, Base):
 
 
 class LaunchpadSettlement(_SaleLogRow, Base):
-    """``Settled`` (``kind`` settled: filled, tokens vested in ``schedule_id``, refund) or
+    """``Settled`` (``kind`` settled: paid for the tokens, vested in ``schedule_id``, refund) or
     ``Refunded`` (refunded: the whole commitment back as ``refund``)."""
 
     __tablename__ = "launchpad_settlements"
@@ -674,7 +674,7 @@ class LaunchpadSettlement(_SaleLogRow, Base):
 
     buyer: Mapped[str] = mapped_column(String(ADDRESS))
     kind: Mapped[str] = mapped_column(String(16))
-    filled: Mapped[int] = mapped_column(Uint256)
+    paid: Mapped[int] = mapped_column(Uint256)
     tokens: Mapped[int] = mapped_column(Uint256)
     refund: Mapped[int] = mapped_column(Uint256)
     schedule_id: Mapped[int | None] = mapped_column(Uint256, nullable=True)

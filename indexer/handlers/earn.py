@@ -453,7 +453,7 @@ def settled(event: Event, out: Batch) -> None:
         | {
             "buyer": a["buyer"],
             "kind": "settled",
-            "filled": a["filled"],
+            "paid": a["paid"],
             "tokens": a["tokens"],
             "refund": a["refund"],
             # No schedule is created when nothing was bought (the id is then meaningless).
@@ -472,7 +472,7 @@ def refunded(event: Event, out: Batch) -> None:
         | {
             "buyer": a["buyer"],
             "kind": "refunded",
-            "filled": 0,
+            "paid": 0,
             "tokens": 0,
             "refund": a["amount"],
             "schedule_id": None,

@@ -458,7 +458,7 @@ class ParticipationPublic(BaseModel):
     purchases: int
     # pending (sale not final) | to_settle | settled | to_refund | refunded
     state: str
-    filled: str | None
+    paid: str | None
     tokens: str | None
     refund: str | None
     allocation_source: str | None  # indexed (settled/refunded) | chain:allocationOf | None
@@ -475,13 +475,13 @@ def _participation_public(
     block: int | None,
 ) -> ParticipationPublic:
     status = sale.status(now)
-    filled = tokens = refund = None
+    paid = tokens = refund = None
     source: str | None = None
     schedule = None
     settlement = part.settlement
     if settlement is not None:
         state, source = settlement.kind, "indexed"
-        filled, tokens, refund = settlement.filled, settlement.tokens, settlement.refund
+        paid, tokens, refund = settlement.paid, settlement.tokens, settlement.refund
         if settlement.schedule_id is not None:
             found = vesting_schedules(
                 session=session,
@@ -494,12 +494,12 @@ def _participation_public(
     elif status == "succeeded":
         state, source = "to_settle", "chain:allocationOf"
         contract = _contract(w3, "Launchpad", part.launchpad)
-        filled, tokens, refund = contract.functions.allocationOf(
+        paid, tokens, refund = contract.functions.allocationOf(
             part.sale_id, Web3.to_checksum_address(part.buyer)
         ).call()
     elif status in ("failed", "cancelled"):
         state, source = "to_refund", "indexed"
-        filled, tokens, refund = 0, 0, part.committed
+        paid, tokens, refund = 0, 0, part.committed
     else:
         state = "pending"
     return ParticipationPublic(
@@ -513,7 +513,7 @@ def _participation_public(
         lottery_offset=str(part.lottery_offset),
         purchases=part.purchases,
         state=state,
-        filled=_opt(filled),
+        paid=_opt(paid),
         tokens=_opt(tokens),
         refund=_opt(refund),
         allocation_source=source,
@@ -530,8 +530,8 @@ def get_participation(
     address: AddressPath,
     launchpad: ContractQuery = None,
 ) -> ParticipationPublic:
-    """A buyer's participation: paid (committed), allocation (filled, tokens), refund, and the
-    vesting schedule its tokens went to (vested, released, claimable)."""
+    """A buyer's participation: committed, what it paid for its allocation (``tokens``), the
+    refund, and the vesting schedule its tokens went to (vested, released, claimable)."""
     chain_id = w3.eth.chain_id
     (sale,) = sales(session=session, chain_id=chain_id, launchpad=launchpad, sale_id=sale_id)
     found = participations(

@@ -194,12 +194,12 @@ def test_every_earn_event_is_one_row_and_derived_state_equals_the_contracts(
                 )
                 part = launchpad.functions.participationOf(done["sale"].sale_id, buyer).call()
                 assert (mine.committed, mine.guaranteed_cap, mine.lottery_offset) == tuple(part[:3])
-                filled, tokens, refund = launchpad.functions.allocationOf(
+                paid, tokens, refund = launchpad.functions.allocationOf(
                     done["sale"].sale_id, buyer
                 ).call()
                 assert mine.settlement is not None
-                assert (mine.settlement.filled, mine.settlement.tokens, mine.settlement.refund) == (
-                    filled,
+                assert (mine.settlement.paid, mine.settlement.tokens, mine.settlement.refund) == (
+                    paid,
                     tokens,
                     refund,
                 )

@@ -120,11 +120,9 @@ def test_sale_participation_and_vesting(
 
     # Settled: the allocation from the Settled event and the vesting schedule it went to.
     one = _get(client, f"/earn/launchpad/sales/{sale.sale_id}/participants/{buyer_one}")
-    filled, tokens, refund = activity.launchpad.functions.allocationOf(
-        sale.sale_id, buyer_one
-    ).call()
+    paid, tokens, refund = activity.launchpad.functions.allocationOf(sale.sale_id, buyer_one).call()
     assert (one["state"], one["allocation_source"]) == ("settled", "indexed")
-    assert (one["filled"], one["tokens"], one["refund"]) == (str(filled), str(tokens), str(refund))
+    assert (one["paid"], one["tokens"], one["refund"]) == (str(paid), str(tokens), str(refund))
     schedule = one["schedule"]
     vault = activity.vault
     stored = vault.functions.scheduleOf(schedule_id, buyer_one).call()
@@ -140,7 +138,7 @@ def test_sale_participation_and_vesting(
     two = _get(client, f"/earn/launchpad/sales/{sale.sale_id}/participants/{buyer_two}")
     expected = activity.launchpad.functions.allocationOf(sale.sale_id, buyer_two).call()
     assert (two["state"], two["allocation_source"]) == ("to_settle", "chain:allocationOf")
-    assert [two["filled"], two["tokens"], two["refund"]] == [str(v) for v in expected]
+    assert [two["paid"], two["tokens"], two["refund"]] == [str(v) for v in expected]
     assert int(two["refund"]) > 0 and two["schedule"] is None
     mine = _get(client, f"/earn/launchpad/accounts/{buyer_two}")
     assert [(p["sale_id"], p["state"]) for p in mine] == [(sale.sale_id, "to_settle")]

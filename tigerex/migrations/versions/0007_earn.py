@@ -147,7 +147,7 @@ def upgrade() -> None:
         "launchpad_settlements",
         sa.Column("buyer", sa.String(length=42), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("filled", Uint256(), nullable=False),
+        sa.Column("paid", Uint256(), nullable=False),
         sa.Column("tokens", Uint256(), nullable=False),
         sa.Column("refund", Uint256(), nullable=False),
         sa.Column("schedule_id", Uint256(), nullable=True),
