@@ -15,6 +15,7 @@ unix seconds.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -53,10 +54,14 @@ IdPath = Annotated[int, Path(ge=0)]
 # ------------------------------------------------------------------------------------- chain
 
 
+@lru_cache(maxsize=8)
+def _abi(contract_type: str) -> tuple[dict[str, Any], ...]:
+    # Read once per process: the build manifest holds every contract type.
+    return tuple(BuildArtifacts().abi(contract_type))
+
+
 def _contract(w3: Web3, contract_type: str, address: str) -> Any:
-    return w3.eth.contract(
-        address=Web3.to_checksum_address(address), abi=BuildArtifacts().abi(contract_type)
-    )
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=list(_abi(contract_type)))
 
 
 def _now(w3: Web3) -> int:

@@ -38,6 +38,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from offchain.earn.amounts import format_units, to_base_units
 from offchain.earn.errors import (
     AmountInvalid,
+    AttesterRoleMissing,
     SeedFileInvalid,
     TokenUnknown,
     TransactionReverted,
@@ -636,6 +637,14 @@ def sign_kyc(
     signer = _account(key_env, dev_account)
     chain = Chain()
     registry = chain.contract("KYCRegistry")
+    if not registry.functions.hasRole(
+        registry.functions.ATTESTER_ROLE().call(), signer.address
+    ).call():
+        raise AttesterRoleMissing(
+            f"{signer.address} does not hold ATTESTER_ROLE on {registry.address}: "
+            "the registry would refuse its attestations",
+            details={"signer": signer.address, "registry": registry.address},
+        )
     now = chain.now()
     nonce = registry.functions.nonces(to_checksum_address(subject)).call()
     document = kyc_typed_data(

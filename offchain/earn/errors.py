@@ -44,3 +44,9 @@ class SeedFileInvalid(EarnError):
 
 class TransactionReverted(EarnError):
     code = "transaction_reverted"
+
+
+class AttesterRoleMissing(EarnError):
+    """The key would sign an attestation the registry refuses (no ATTESTER_ROLE)."""
+
+    code = "attester_role_missing"

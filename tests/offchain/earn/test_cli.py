@@ -115,7 +115,8 @@ def test_sale_with_lottery_seed_from_create_to_finalize(
         "create-sale", "--sale-token", "tWETH", "--payment-token", "TUSD", "--price", "0.5",
         "--hard-cap", "1000", "--soft-cap", "100", "--min-buy", "1", "--max-buy", "600",
         "--start", "+1h", "--end", "+2h", "--lottery", "--cliff", "0", "--vesting-duration", "30d",
-        "--tge-bps", "2000", "--dev-account", "0",
+        "--tge-bps", "2000", "--staking-pool", "0", "--tier", "100:300", "--tier", "250.5:450",
+        "--dev-account", "0",
     )  # fmt: skip
     assert code == 0, out
     sale_id = int(re.search(r"sale (\d+) created", out).group(1))  # type: ignore[union-attr]
@@ -123,6 +124,11 @@ def test_sale_with_lottery_seed_from_create_to_finalize(
     config = launchpad.functions.saleConfig(sale_id).call()
     assert config[11] == TUSD // 2  # price: 0.5 TUSD per 1e18 tWETH base units
     assert (config[12], config[13], config[15]) == (1_000 * TUSD, 100 * TUSD, 600 * TUSD)
+    assert launchpad.functions.tiersOf(sale_id).call() == [
+        [100 * TUSD, 250_500_000],
+        [300 * TUSD, 450 * TUSD],
+    ]
+    assert config[9] == activity.staking.address and config[10] == 0
     assert config[3] is True and tuple(config[16]) == (config[6], 0, 30 * 86400, 2000, False)
 
     code, out = cli("deposit-sale-tokens", str(sale_id), "--amount", "2000", "--dev-account", "0")
@@ -195,13 +201,21 @@ def test_attest_kyc_directly_and_by_signed_attestation(
     code, out = cli("submit-kyc", str(attestation), "--dev-account", "5")
     assert code == 1 and "KYCInvalidNonce" in out, out
 
-    # A signature by a key without ATTESTER_ROLE is refused by the registry.
-    forged = tmp_path / "forged.json"
+    # A key without ATTESTER_ROLE is refused before it signs anything.
     code, out = cli(
-        "sign-kyc", signed, "--level", "2", "--expires", "+30d", "--out", str(forged),
-        "--key-env", "NOT_AN_ATTESTER_KEY",
+        "sign-kyc", signed, "--level", "2", "--expires", "+30d", "--key-env",
+        "NOT_AN_ATTESTER_KEY",
+    )  # fmt: skip
+    assert code == 1 and "error[attester_role_missing]" in out, out
+    # A signed attestation altered after signing recovers another signer: refused on chain.
+    code, out = cli(
+        "sign-kyc", signed, "--level", "1", "--expires", "+30d", "--out", str(attestation),
+        "--dev-account", "0",
     )  # fmt: skip
     assert code == 0, out
-    code, out = cli("submit-kyc", str(forged), "--dev-account", "5")
+    payload = json.loads(attestation.read_text())
+    payload["attestation"]["level"] = 3
+    attestation.write_text(json.dumps(payload))
+    code, out = cli("submit-kyc", str(attestation), "--dev-account", "5")
     assert code == 1 and "KYCUnauthorizedSigner" in out, out
     assert kyc.functions.levelOf(signed).call() == 1
