@@ -311,6 +311,9 @@ class SalePublic(BaseModel):
     settled: int
     seed_committed: bool
     seed_revealed: bool
+    seed_hash: str | None
+    seed: str | None  # public once revealed
+    lottery_start: str | None  # the first winning ticket
     raised: str | None
     proceeds: str | None
     fee: str | None
@@ -364,6 +367,9 @@ def _sale_public(sale: IndexedSale, now: int, block: int | None) -> SalePublic:
         settled=sale.settled,
         seed_committed=sale.seed_hash is not None,
         seed_revealed=sale.seed is not None,
+        seed_hash=sale.seed_hash,
+        seed=sale.seed,
+        lottery_start=_opt(sale.lottery_start),
         raised=_opt(sale.raised),
         proceeds=_opt(sale.proceeds),
         fee=_opt(sale.fee),
