@@ -132,12 +132,7 @@ class Chain:
         """
         assert self.sender is not None
         sender = self.sender.address
-        try:
-            call.call({"from": sender})
-        except (ContractCustomError, ContractLogicError) as err:
-            raise TransactionReverted(
-                f"{what} would revert: {_revert_reason(call, err)}", details={"call": what}
-            ) from err
+        self.simulate(call, what)
         tx = call.build_transaction(
             {
                 "from": sender,
@@ -155,6 +150,20 @@ class Chain:
                 details={"call": what},
             )
         return receipt
+
+    def simulate(self, call: Any, what: str) -> None:
+        """``eth_call`` of ``call`` from the sender.
+
+        Raises:
+            TransactionReverted: It would revert (the contract's custom error in the message).
+        """
+        assert self.sender is not None
+        try:
+            call.call({"from": self.sender.address})
+        except (ContractCustomError, ContractLogicError) as err:
+            raise TransactionReverted(
+                f"{what} would revert: {_revert_reason(call, err)}", details={"call": what}
+            ) from err
 
     def view(self, call: Any, what: str) -> Any:
         """A view call; a revert is reported with the contract's custom error."""
@@ -512,27 +521,34 @@ def commit_seed(
     launchpad = chain.contract("Launchpad")
     chain_id = chain.w3.eth.chain_id
     path = _seed_path(chain, launchpad.address, sale_id, seed_file)
-    if path.exists():
-        seed = _read_seed(path, chain_id, launchpad.address, sale_id)
-    else:
-        seed = secrets.token_bytes(32)
+    existing = path.exists()
+    seed = (
+        _read_seed(path, chain_id, launchpad.address, sale_id)
+        if existing
+        else secrets.token_bytes(32)
+    )
+    seed_hash = keccak(seed)  # = keccak256(abi.encodePacked(bytes32 seed))
+    commit = launchpad.functions.commitSeed(sale_id, seed_hash)
+    # Simulated first: a commit the contract refuses (no lottery, started, committed) leaves
+    # no seed file behind.
+    chain.simulate(commit, "commitSeed")
+    if not existing:
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {
             "chain_id": chain_id,
             "launchpad": launchpad.address.lower(),
             "sale_id": sale_id,
             "seed": "0x" + seed.hex(),
-            "seed_hash": "0x" + keccak(seed).hex(),
+            "seed_hash": "0x" + seed_hash.hex(),
         }
-        # Created owner-only (0600) before anything is sent: a seed whose hash is committed
-        # must never be lost, or the lottery falls back to pro rata.
+        # Created owner-only (0600) and synced before anything is sent: a seed whose hash is
+        # committed must never be lost, or the lottery falls back to pro rata.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             json.dump(record, out, indent=2)
             out.flush()
             os.fsync(out.fileno())
-    seed_hash = keccak(seed)  # = keccak256(abi.encodePacked(bytes32 seed))
-    chain.send(launchpad.functions.commitSeed(sale_id, seed_hash), "commitSeed")
+    chain.send(commit, "commitSeed")
     console.print(f"sale {sale_id}: seed hash 0x{seed_hash.hex()} committed")
     console.print(
         f"the seed is in {path} (owner-only): keep it secret and safe until the sale ends, "

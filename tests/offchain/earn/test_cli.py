@@ -134,6 +134,10 @@ def test_sale_with_lottery_seed_from_create_to_finalize(
     code, out = cli("deposit-sale-tokens", str(sale_id), "--amount", "2000", "--dev-account", "0")
     assert code == 0 and "2000 tWETH deposited" in out, out
 
+    seeds = tmp_path / "data" / "launchpad-seeds"
+    code, out = cli("commit-seed", "99", "--dev-account", "0")
+    assert code == 1 and "LaunchpadUnknownSale(99)" in out, out
+    assert not seeds.exists() or not list(seeds.iterdir())  # a refused commit keeps no seed
     code, out = cli("commit-seed", str(sale_id), "--dev-account", "0")
     assert code == 0, out
     path = Path(re.search(r"the seed is in (\S+) ", out).group(1))  # type: ignore[union-attr]
