@@ -34,7 +34,7 @@ from offchain.earn.indexed import (
     staking_pools,
     vesting_schedules,
 )
-from tests.indexer.conftest import chain_config, index_once
+from tests.indexer.conftest import Follower, chain_config, index_once, wait_until
 from tests.indexer.earn_activity import TUSD, EarnActivity
 from tigerex.db import make_engine, session_factory
 from tigerex.deployments import ContractRegistry
@@ -85,13 +85,14 @@ def _type(item: dict[str, Any]) -> str:
     return str(item["type"])
 
 
-def _rows(url: str, chain_id: int) -> dict[str, list[tuple[str, int]]]:
+def _rows(url: str, chain_id: int, *, full: bool = False) -> dict[str, list[tuple[Any, ...]]]:
+    """Each earn table's rows of ``chain_id``, sorted: their keys, or every column (``full``)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             return {
                 model.__tablename__: sorted(
-                    (r.tx_hash, r.log_index)
+                    tuple(repr(v) for v in r) if full else (r.tx_hash, r.log_index)
                     for r in conn.execute(
                         select(model.__table__).where(model.__table__.c.chain_id == chain_id)
                     )
@@ -241,7 +242,7 @@ def test_reorg_drops_the_earn_rows_of_the_abandoned_branch(
     activity.stake(staker, 10 * TUSD)
     config = chain_config(suite, anvil.url)
     index_once(database_url, config)
-    kept = _rows(database_url, config.chain_id)
+    kept = _rows(database_url, config.chain_id, full=True)
 
     fork = rpc_call(anvil.url, "evm_snapshot")
     activity.stake(staker, 90 * TUSD, lock_index=2)
@@ -272,4 +273,54 @@ def test_reorg_drops_the_earn_rows_of_the_abandoned_branch(
             assert [(p.lock_index, p.amount) for p in positions] == [(0, 10 * TUSD)]
     finally:
         engine.dispose()
-    assert _rows(database_url, config.chain_id) == kept
+    assert _rows(database_url, config.chain_id, full=True) == kept
+
+
+def test_reorg_while_following_equals_a_fresh_index(
+    anvil, w3: Web3, suite: ContractRegistry, database_pair: tuple[str, str]
+) -> None:
+    """The indexer follows the head while a settled sale's claims and a withdrawal are replaced
+    by a different branch: once caught up, every earn table equals a fresh index's."""
+    url, reference = database_pair
+    activity = EarnActivity(w3, suite, anvil.url)
+    buyer, staker = activity.accounts[3], activity.accounts[1]
+    activity.stake(staker, 50 * TUSD)
+    sale = activity.create_sale(soft_cap=10 * TUSD)
+    activity.buy(sale, buyer, 100 * TUSD)
+    activity.finalize(sale)
+    schedule_id = activity.settle(sale, buyer)
+    config = chain_config(suite, anvil.url)
+    with Follower(url, config) as follower:
+        wait_until(lambda: follower.caught_up(anvil.url), what="sale indexed")
+        fork = rpc_call(anvil.url, "evm_snapshot")
+        activity.mine_at(sale.vesting_start + 500)
+        activity.send(activity.vault.functions.claim(schedule_id), buyer)
+        activity.withdraw(staker, 20 * TUSD)
+        wait_until(lambda: follower.caught_up(anvil.url), what="old branch indexed")
+
+        assert rpc_call(anvil.url, "evm_revert", [fork]) is True
+        activity.mine_at(sale.vesting_start + 900)
+        activity.send(activity.vault.functions.claimFor(schedule_id, buyer))
+        activity.stake(staker, 5 * TUSD, lock_index=3)
+        wait_until(lambda: follower.caught_up(anvil.url), what="new branch indexed")
+        assert follower.indexer.reorgs_total >= 1
+
+    index_once(reference, config)
+    assert _rows(url, config.chain_id, full=True) == _rows(reference, config.chain_id, full=True)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            (schedule,) = vesting_schedules(
+                session=session, chain_id=config.chain_id, beneficiary=buyer
+            )
+            assert (
+                schedule.released
+                == activity.vault.functions.scheduleOf(schedule_id, buyer).call()[5]
+            )
+            positions = account_staking(session=session, chain_id=config.chain_id, account=staker)
+            assert [(p.lock_index, p.amount) for p in positions.positions] == [
+                (0, 50 * TUSD),
+                (3, 5 * TUSD),
+            ]
+    finally:
+        engine.dispose()
