@@ -451,3 +451,294 @@ class MultisigReceipt(_WalletLogRow, Base):
 
     sender: Mapped[str] = mapped_column(String(ADDRESS))
     value: Mapped[int] = mapped_column(Uint256)
+
+
+# ------------------------------------------------------------ earn: staking, launchpad, vesting
+#
+# One row per log, like the custody tables: pools, positions, sales and schedules *now* are
+# derived from these rows when read (``offchain/earn/indexed.py``), so a reorg, which deletes the
+# rows past the fork point, leaves nothing stale. Each table carries the emitting contract's
+# address, so several deployments of a contract on one chain stay apart.
+
+
+class StakingPoolCreated(_LogRow, Base):
+    """``StakingPools:PoolCreated``: lock option ``i`` is ``(lock_durations[i], boost_bps[i])``;
+    option 0 is the flexible one (duration 0, 1x)."""
+
+    __tablename__ = "staking_pools"
+    __table_args__ = (
+        Index("ix_staking_pools_block", "chain_id", "block_number"),
+        Index("ix_staking_pools_pool", "chain_id", "staking", "pool_id"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(BigInteger)
+    staking_token: Mapped[str] = mapped_column(String(ADDRESS))
+    lock_durations: Mapped[list[int]] = mapped_column(JSON)
+    boost_bps: Mapped[list[int]] = mapped_column(JSON)
+    exit_policy: Mapped[int] = mapped_column(Integer)
+    penalty_bps: Mapped[int] = mapped_column(Integer)
+
+
+class StakingRewardTokenAdded(_LogRow, Base):
+    """``StakingPools:RewardTokenAdded``: a pool's reward tokens, in the order they were added."""
+
+    __tablename__ = "staking_reward_tokens"
+    __table_args__ = (
+        Index("ix_staking_reward_tokens_block", "chain_id", "block_number"),
+        Index("ix_staking_reward_tokens_pool", "chain_id", "staking", "pool_id"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(BigInteger)
+    reward_token: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class StakingRewardFunding(_LogRow, Base):
+    """``StakingPools:RewardFunded``: a (re)funding of a reward stream; the latest row of a
+    (pool, token) holds its rate and period end (a stakers' penalty may raise the rate later
+    without an event: the contract's views are the truth for "now")."""
+
+    __tablename__ = "staking_reward_fundings"
+    __table_args__ = (
+        Index("ix_staking_reward_fundings_block", "chain_id", "block_number"),
+        Index("ix_staking_reward_fundings_pool", "chain_id", "staking", "pool_id"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(BigInteger)
+    reward_token: Mapped[str] = mapped_column(String(ADDRESS))
+    received: Mapped[int] = mapped_column(Uint256)
+    carried_in_scaled: Mapped[int] = mapped_column(Uint256)
+    rate_scaled: Mapped[int] = mapped_column(Uint256)
+    period_finish: Mapped[int] = mapped_column(BigInteger)
+
+
+class StakingPositionChange(_LogRow, Base):
+    """``Staked`` / ``Withdrawn`` / ``Compounded`` / ``EmergencyWithdrawn`` (``kind``): a
+    position's amount, unlock time and the weights after the change. A position (pool, account,
+    lock index) now is its latest row; an emergency withdrawal empties it (amount 0)."""
+
+    __tablename__ = "staking_position_changes"
+    __table_args__ = (
+        Index("ix_staking_position_changes_block", "chain_id", "block_number"),
+        Index("ix_staking_position_changes_account", "chain_id", "account", "block_number"),
+        Index("ix_staking_position_changes_pool", "chain_id", "staking", "pool_id", "block_number"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    lock_index: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # staked | withdrawn | compounded | emergency
+    amount: Mapped[int] = mapped_column(Uint256)  # what moved in (staked, compounded) or out
+    penalty: Mapped[int] = mapped_column(Uint256)  # early-exit penalty (withdrawn), else 0
+    position_amount: Mapped[int] = mapped_column(Uint256)
+    unlock_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # staked, compounded
+    account_weight: Mapped[int] = mapped_column(Uint256)
+    total_weight: Mapped[int] = mapped_column(Uint256)
+
+
+class StakingRewardPayment(_LogRow, Base):
+    """``RewardPaid`` (``kind`` paid) / ``RewardForfeited`` (forfeited, by an emergency exit)."""
+
+    __tablename__ = "staking_reward_payments"
+    __table_args__ = (
+        Index("ix_staking_reward_payments_block", "chain_id", "block_number"),
+        Index("ix_staking_reward_payments_account", "chain_id", "account", "block_number"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    reward_token: Mapped[str] = mapped_column(String(ADDRESS))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Uint256)
+
+
+class StakingAdminAction(_LogRow, Base):
+    """The admin's side: ``CarriedRewardsRecovered`` (``carry_recovered``), ``ExcessSwept``
+    (``excess_swept``), ``TreasuryChanged`` (``treasury_changed``), ``Paused`` / ``Unpaused``
+    (``paused`` / ``unpaused``, ``to`` = who). The latest pause row says whether staking is
+    paused."""
+
+    __tablename__ = "staking_admin_actions"
+    __table_args__ = (
+        Index("ix_staking_admin_actions_block", "chain_id", "block_number"),
+        Index("ix_staking_admin_actions_staking", "chain_id", "staking", "kind"),
+    )
+
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    kind: Mapped[str] = mapped_column(String(24))
+    pool_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    token: Mapped[str | None] = mapped_column(String(ADDRESS), nullable=True)
+    to: Mapped[str | None] = mapped_column(String(ADDRESS), nullable=True)
+    amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+
+
+class _SaleLogRow(_LogRow):
+    launchpad: Mapped[str] = mapped_column(String(ADDRESS))
+    sale_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class LaunchpadSaleCreated(_SaleLogRow, Base):
+    """``Launchpad:SaleCreated``: a sale's parameters (tiers as decimal strings) and its fee."""
+
+    __tablename__ = "launchpad_sales"
+    __table_args__ = (
+        Index("ix_launchpad_sales_block", "chain_id", "block_number"),
+        Index("ix_launchpad_sales_sale", "chain_id", "launchpad", "sale_id"),
+    )
+
+    sale_token: Mapped[str] = mapped_column(String(ADDRESS))
+    payment_token: Mapped[str] = mapped_column(String(ADDRESS))
+    treasury: Mapped[str] = mapped_column(String(ADDRESS))
+    staking: Mapped[str] = mapped_column(String(ADDRESS))
+    pool_id: Mapped[int] = mapped_column(Uint256)
+    snapshot_time: Mapped[int] = mapped_column(BigInteger)
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int] = mapped_column(BigInteger)
+    price: Mapped[int] = mapped_column(Uint256)
+    hard_cap: Mapped[int] = mapped_column(Uint256)
+    soft_cap: Mapped[int] = mapped_column(Uint256)
+    min_buy: Mapped[int] = mapped_column(Uint256)
+    max_buy: Mapped[int] = mapped_column(Uint256)
+    kyc_level: Mapped[int] = mapped_column(Integer)
+    lottery: Mapped[bool] = mapped_column()
+    tier_thresholds: Mapped[list[str]] = mapped_column(JSON)
+    tier_allocations: Mapped[list[str]] = mapped_column(JSON)
+    vesting_start: Mapped[int] = mapped_column(BigInteger)
+    vesting_cliff: Mapped[int] = mapped_column(BigInteger)
+    vesting_duration: Mapped[int] = mapped_column(BigInteger)
+    vesting_tge_bps: Mapped[int] = mapped_column(Integer)
+    fee_bps: Mapped[int] = mapped_column(Integer)
+
+
+class LaunchpadSaleStep(_SaleLogRow, Base):
+    """A sale's own steps, by ``kind``: ``tokens_deposited`` (``account`` = from, ``amount``,
+    ``total`` = deposited so far), ``seed_committed`` (``seed_hash``), ``seed_revealed`` (``seed``,
+    ``randomness``, ``lottery_start``), ``finalized`` (``outcome`` 2 succeeded / 3 failed,
+    ``raised``, ``proceeds``, ``fee``, ``tokens_returned``, ``lottery_drawn``), ``cancelled``
+    (``tokens_returned``), ``remainder_swept`` (``amount`` = payment, ``tokens_returned`` = sale
+    tokens)."""
+
+    __tablename__ = "launchpad_sale_steps"
+    __table_args__ = (
+        Index("ix_launchpad_sale_steps_block", "chain_id", "block_number"),
+        Index("ix_launchpad_sale_steps_sale", "chain_id", "launchpad", "sale_id", "kind"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(24))
+    account: Mapped[str | None] = mapped_column(String(ADDRESS), nullable=True)
+    amount: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    total: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    seed_hash: Mapped[str | None] = mapped_column(String(HASH), nullable=True)
+    seed: Mapped[str | None] = mapped_column(String(HASH), nullable=True)
+    randomness: Mapped[str | None] = mapped_column(String(HASH), nullable=True)
+    lottery_start: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    outcome: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    raised: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    proceeds: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    fee: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    tokens_returned: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    lottery_drawn: Mapped[bool | None] = mapped_column(nullable=True)
+
+
+class LaunchpadPurchase(_SaleLogRow, Base):
+    """``Launchpad:Purchased``: ``amount`` arrived; ``committed`` is the buyer's new total."""
+
+    __tablename__ = "launchpad_purchases"
+    __table_args__ = (
+        Index("ix_launchpad_purchases_block", "chain_id", "block_number"),
+        Index("ix_launchpad_purchases_sale", "chain_id", "launchpad", "sale_id"),
+        Index("ix_launchpad_purchases_buyer", "chain_id", "buyer"),
+    )
+
+    buyer: Mapped[str] = mapped_column(String(ADDRESS))
+    amount: Mapped[int] = mapped_column(Uint256)
+    committed: Mapped[int] = mapped_column(Uint256)
+    guaranteed_cap: Mapped[int] = mapped_column(Uint256)
+    lottery_offset: Mapped[int] = mapped_column(Uint256)
+
+
+class LaunchpadSettlement(_SaleLogRow, Base):
+    """``Settled`` (``kind`` settled: paid for the tokens, vested in ``schedule_id``, refund) or
+    ``Refunded`` (refunded: the whole commitment back as ``refund``)."""
+
+    __tablename__ = "launchpad_settlements"
+    __table_args__ = (
+        Index("ix_launchpad_settlements_block", "chain_id", "block_number"),
+        Index("ix_launchpad_settlements_sale", "chain_id", "launchpad", "sale_id"),
+        Index("ix_launchpad_settlements_buyer", "chain_id", "buyer"),
+    )
+
+    buyer: Mapped[str] = mapped_column(String(ADDRESS))
+    kind: Mapped[str] = mapped_column(String(16))
+    paid: Mapped[int] = mapped_column(Uint256)
+    tokens: Mapped[int] = mapped_column(Uint256)
+    refund: Mapped[int] = mapped_column(Uint256)
+    schedule_id: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+
+
+class LaunchpadFeeChange(_LogRow, Base):
+    """``Launchpad:FeeChanged``: the platform fee for sales created afterwards."""
+
+    __tablename__ = "launchpad_fee_changes"
+    __table_args__ = (Index("ix_launchpad_fee_changes_block", "chain_id", "block_number"),)
+
+    launchpad: Mapped[str] = mapped_column(String(ADDRESS))
+    fee_bps: Mapped[int] = mapped_column(Integer)
+    fee_recipient: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class _ScheduleLogRow(_LogRow):
+    vault: Mapped[str] = mapped_column(String(ADDRESS))
+    schedule_id: Mapped[int] = mapped_column(Uint256)
+    beneficiary: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class VestingScheduleCreated(_ScheduleLogRow, Base):
+    """``VestingVault:ScheduleCreated``: the schedule's total (what arrived) and terms."""
+
+    __tablename__ = "vesting_schedules"
+    __table_args__ = (
+        Index("ix_vesting_schedules_block", "chain_id", "block_number"),
+        Index("ix_vesting_schedules_beneficiary", "chain_id", "beneficiary"),
+        Index("ix_vesting_schedules_schedule", "chain_id", "vault", "schedule_id"),
+    )
+
+    token: Mapped[str] = mapped_column(String(ADDRESS))
+    total: Mapped[int] = mapped_column(Uint256)
+    start: Mapped[int] = mapped_column(BigInteger)
+    cliff: Mapped[int] = mapped_column(BigInteger)
+    duration: Mapped[int] = mapped_column(BigInteger)
+    tge_bps: Mapped[int] = mapped_column(Integer)
+    revocable: Mapped[bool] = mapped_column()
+    creator: Mapped[str] = mapped_column(String(ADDRESS))
+
+
+class VestingClaim(_ScheduleLogRow, Base):
+    """``VestingVault:TokensClaimed``: ``released`` is the schedule's running total after it."""
+
+    __tablename__ = "vesting_claims"
+    __table_args__ = (
+        Index("ix_vesting_claims_block", "chain_id", "block_number"),
+        Index("ix_vesting_claims_schedule", "chain_id", "vault", "schedule_id"),
+    )
+
+    amount: Mapped[int] = mapped_column(Uint256)
+    released: Mapped[int] = mapped_column(Uint256)
+
+
+class VestingRevocation(_ScheduleLogRow, Base):
+    """``VestingVault:ScheduleRevoked``: ``vested_total`` stays claimable, ``unvested`` left."""
+
+    __tablename__ = "vesting_revocations"
+    __table_args__ = (
+        Index("ix_vesting_revocations_block", "chain_id", "block_number"),
+        Index("ix_vesting_revocations_schedule", "chain_id", "vault", "schedule_id"),
+    )
+
+    vested_total: Mapped[int] = mapped_column(Uint256)
+    unvested: Mapped[int] = mapped_column(Uint256)
+    returned_to: Mapped[str] = mapped_column(String(ADDRESS))

@@ -113,10 +113,11 @@ def service_routers() -> list[APIRouter]:
     import the kernel)."""
     from indexer.api import create_router as indexer_router
     from offchain.custody.api import router as custody_router
+    from offchain.earn.api import router as earn_router
     from offchain.p2p.api import router as p2p_router
     from relayer.api import router as relayer_router
 
-    return [indexer_router(), custody_router, p2p_router, relayer_router]
+    return [indexer_router(), custody_router, p2p_router, relayer_router, earn_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

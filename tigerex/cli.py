@@ -51,6 +51,10 @@ def _register_service_commands() -> None:
 
     app.add_typer(settlement_app, name="settlement")
 
+    from offchain.earn.cli import app as earn_app
+
+    app.add_typer(earn_app, name="earn")
+
 
 def _fail(code: str, message: str) -> typer.Exit:
     console.print(f"[red]error\\[{code}][/red]: {escape(message)}", soft_wrap=True)

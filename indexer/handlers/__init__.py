@@ -215,6 +215,7 @@ HANDLER_MODULES = (
     "indexer.handlers.tokens",
     "indexer.handlers.exchange",
     "indexer.handlers.custody",
+    "indexer.handlers.earn",
 )
 
 

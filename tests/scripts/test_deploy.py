@@ -85,7 +85,6 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
     assert pool[0] == tusd.address and [o[0] // 86_400 for o in pool[5]] == [0, 30, 90, 180]
     assert list(pool[6]) == [tusd.address]
     assert staking.functions.rewardReserveOf(tusd.address).call() == 100_000 * 10**6
-
     # The launchpad creates buyers' vesting schedules in the vault.
     vault = registry.contract("VestingVault")
     launchpad = data["contracts"]["Launchpad"]["address"]

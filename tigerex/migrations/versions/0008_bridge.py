@@ -1,7 +1,7 @@
 """bridge: messages, validator signatures, validator checkpoints
 
 Revision ID: 0008_bridge
-Revises: 0006_relayer
+Revises: 0007_earn
 Create Date: 2026-11-21
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tigerex.db
 
 revision: str = "0008_bridge"
-down_revision: str | None = "0006_relayer"
+down_revision: str | None = "0007_earn"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
