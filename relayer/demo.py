@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from web3 import Web3
+from web3.types import TxParams, Wei
 
 from relayer.client import RelayerApiError, RelayerClient
 from tigerex.devchain import dev_accounts
@@ -47,6 +48,20 @@ _VAULT_ABI: list[dict[str, Any]] = [
         "inputs": [{"name": "token", "type": "address"}, {"name": "account", "type": "address"}],
         "outputs": [{"name": "", "type": "uint256"}],
     },
+    {
+        "type": "function",
+        "name": "weth",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "address"}],
+    },
+    {
+        "type": "function",
+        "name": "depositETH",
+        "stateMutability": "payable",
+        "inputs": [],
+        "outputs": [],
+    },
 ]
 
 
@@ -66,12 +81,19 @@ def _ensure_vault(w3: Web3, exchange: str, token: str, account: str, amount: int
     missing = amount - vault.functions.balanceOf(token, account).call()
     if missing <= 0:
         return
-    erc20 = w3.eth.contract(address=Web3.to_checksum_address(token), abi=_ERC20_ABI)
-    for call in (
-        erc20.functions.approve(vault.address, missing),
-        vault.functions.deposit(token, missing),
-    ):
-        receipt = w3.eth.wait_for_transaction_receipt(call.transact({"from": account}))
+    if Web3.to_checksum_address(token) == vault.functions.weth().call():
+        # The vault's WETH is funded with ETH itself (dev accounts hold ETH, not WETH).
+        steps: list[tuple[Any, TxParams]] = [
+            (vault.functions.depositETH(), {"from": account, "value": Wei(missing)})
+        ]
+    else:
+        erc20 = w3.eth.contract(address=Web3.to_checksum_address(token), abi=_ERC20_ABI)
+        steps = [
+            (erc20.functions.approve(vault.address, missing), {"from": account}),
+            (vault.functions.deposit(token, missing), {"from": account}),
+        ]
+    for call, tx in steps:
+        receipt = w3.eth.wait_for_transaction_receipt(call.transact(tx))
         if receipt["status"] != 1:
             raise RuntimeError(f"demo deposit of {token} by {account} reverted")
 
@@ -88,6 +110,7 @@ def seed_demo_book(
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     seller, buyer = dev_accounts()[SELLER], dev_accounts()[BUYER]
     placed = 0
+    needed: dict[tuple[str, str], int] = {}  # vault amount per (token, account) for the ladders
     try:
         markets = _wait_for_relayer(client, timeout)
         exchange = client.domain()["exchange"]
@@ -108,10 +131,13 @@ def seed_demo_book(
                 continue  # the grid is too coarse for a demo ladder
             step = mid // 1_000  # 0.1%
             lots = levels * lots_per_level
-            _ensure_vault(w3, exchange, market["base"], seller.address, lots * lot)
-            _ensure_vault(
-                w3, exchange, market["quote"], buyer.address, lots * (mid + step * levels) * tick
-            )
+            # Markets share tokens (tUSDC quotes both): each ladder adds to what the vault holds.
+            for token, holder, amount in (
+                (market["base"], seller.address, lots * lot),
+                (market["quote"], buyer.address, lots * (mid + step * levels) * tick),
+            ):
+                needed[(token, holder)] = needed.get((token, holder), 0) + amount
+                _ensure_vault(w3, exchange, token, holder, needed[(token, holder)])
             fee = max(market["maker_fee_bps"], market["taker_fee_bps"])
             orders = []
             for level in range(1, levels + 1):

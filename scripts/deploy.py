@@ -40,18 +40,23 @@ LOCAL_CHAIN_IDS = (31337, 1337)
 # Dev accounts funded with test tokens on a fresh local deploy, in whole tokens.
 LOCAL_FUNDING = {"tWETH": 1_000, "tUSDC": 1_000_000}
 LOCAL_FUNDED_ACCOUNTS = 10
-# Exchange: the local demo market (tWETH/tUSDC: 0.001 tWETH lots, 0.01 tUSDC per tWETH ticks).
+# Exchange: the local demo markets, 0.001-unit lots and ticks of 0.01 quote per whole base unit:
+# 1 = tWETH/tUSDC, 2 = WETH/tUSDC (WETH is wrapped ETH: dev accounts deposit ETH straight into the
+# vault with depositETH).
 EXCHANGE_WITHDRAWAL_DELAY = 600
-LOCAL_MARKET = {
-    "market_id": 1,
-    "base": "tWETH",
-    "quote": "tUSDC",
-    "lot_size": 10**15,
-    "tick_size": 10,
-    "min_quantity_lots": 1,
-    "maker_fee_bps": 10,
-    "taker_fee_bps": 20,
-}
+LOCAL_MARKETS: tuple[dict[str, int | str], ...] = tuple(
+    {
+        "market_id": market_id,
+        "base": base,
+        "quote": "tUSDC",
+        "lot_size": 10**15,
+        "tick_size": 10,
+        "min_quantity_lots": 1,
+        "maker_fee_bps": 10,
+        "taker_fee_bps": 20,
+    }
+    for market_id, base in ((1, "tWETH"), (2, "WETH"))
+)
 
 
 class DeployContext:
@@ -150,24 +155,26 @@ def _setup_exchange(ctx: DeployContext, exchange: Any, fresh: bool) -> None:
     _grant_local_role(
         "OPERATOR_ROLE", "TIGEREX_OPERATOR_ADDRESS", "Exchange OPERATOR_ROLE (the relayer's key)"
     )(ctx, exchange, fresh)
-    spec = LOCAL_MARKET
-    if not ctx.is_local_chain or spec["base"] not in ctx.instances:
+    if not ctx.is_local_chain:
         return
-    market_id = spec["market_id"]
-    if exchange.market(market_id).base != "0x0000000000000000000000000000000000000000":
-        return
-    exchange.createMarket(
-        market_id,
-        ctx.address(str(spec["base"])),
-        ctx.address(str(spec["quote"])),
-        spec["lot_size"],
-        spec["tick_size"],
-        spec["min_quantity_lots"],
-        spec["maker_fee_bps"],
-        spec["taker_fee_bps"],
-        sender=ctx.deployer,
-    )
-    ctx.log(f"created market {market_id} = {spec['base']}/{spec['quote']}")
+    for spec in LOCAL_MARKETS:
+        if spec["base"] not in ctx.instances or spec["quote"] not in ctx.instances:
+            continue
+        market_id = spec["market_id"]
+        if exchange.market(market_id).base != "0x0000000000000000000000000000000000000000":
+            continue
+        exchange.createMarket(
+            market_id,
+            ctx.address(str(spec["base"])),
+            ctx.address(str(spec["quote"])),
+            spec["lot_size"],
+            spec["tick_size"],
+            spec["min_quantity_lots"],
+            spec["maker_fee_bps"],
+            spec["taker_fee_bps"],
+            sender=ctx.deployer,
+        )
+        ctx.log(f"created market {market_id} = {spec['base']}/{spec['quote']}")
 
 
 # Staking: the local demo pool (TUSD staked, TUSD rewards, locks of 30/90/180 days boosting

@@ -104,8 +104,10 @@ def _body(client, account, order: Order, **options) -> dict:
 
 
 def test_markets_and_domain_let_a_standard_signer_sign_an_accepted_order(api, suite, seller):
-    [market] = api.get("/relayer/markets").json()
-    assert market["market_id"] == 1
+    markets = api.get("/relayer/markets").json()
+    assert [m["market_id"] for m in markets] == [1, 2]  # tWETH/tUSDC and WETH/tUSDC
+    assert markets[1]["base"] == suite.address("WETH")
+    market = markets[0]
     assert market["base"] == suite.address("tWETH") and market["quote"] == suite.address("tUSDC")
     assert (market["lot_size"], market["tick_size"]) == (str(LOT), str(TICK))
     assert (market["maker_fee_bps"], market["taker_fee_bps"]) == (10, 20)
