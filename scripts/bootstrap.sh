@@ -60,12 +60,12 @@ if [ "$(cat "$pip_stamp" 2>/dev/null)" != "$pip_hash" ]; then
   "$VENV/bin/python" -m pip install --quiet --progress-bar off \
     "scikit-build-core==1.1.2" "nanobind==3.1.0" "setuptools==80.9.0" "wheel==0.45.1"
   # The filter only hides noise; pip's own exit status decides (a failed install must never
-  # be stamped as done).
-  set +o pipefail
+  # be stamped as done), whatever grep returns (1 when it had nothing left to print).
+  set +e +o pipefail
   "$VENV/bin/python" -m pip install --progress-bar off --no-build-isolation -e ".[dev]" 2>&1 \
     | grep -vE "^(Requirement already satisfied|WARNING: Location 'file:)"
   pip_status=${PIPESTATUS[0]}
-  set -o pipefail
+  set -e -o pipefail
   [ "$pip_status" -eq 0 ] || die "pip install failed (exit $pip_status); the lines above say why"
   "$VENV/bin/python" -m pip check >/dev/null || die "pip check failed: dependency pins conflict ($VENV/bin/pip check)"
   echo "$pip_hash" > "$pip_stamp"
