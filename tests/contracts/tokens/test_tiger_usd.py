@@ -133,9 +133,12 @@ def test_permit_sets_allowance_from_an_eip712_signature(tusd, chain, minter, bob
         },
     }
     signed = owner.sign_message(encode_typed_data(full_message=message))
-    tusd.permit(owner.address, bob, 500, deadline, signed.v, signed.r, signed.s, sender=bob)
+    # r and s as 32 big-endian bytes: Ape pads a shorter int (leading zero byte, 1 in 256
+    # signatures) on the right for a bytes32 argument, which turned s into a high-s value.
+    r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    tusd.permit(owner.address, bob, 500, deadline, signed.v, r, s, sender=bob)
     assert tusd.allowance(owner.address, bob) == 500
     assert tusd.nonces(owner.address) == 1
     # The same signature cannot be used twice: the nonce moved on.
     with ape.reverts(tusd.ERC2612InvalidSigner):
-        tusd.permit(owner.address, bob, 500, deadline, signed.v, signed.r, signed.s, sender=bob)
+        tusd.permit(owner.address, bob, 500, deadline, signed.v, r, s, sender=bob)
