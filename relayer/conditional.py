@@ -146,11 +146,11 @@ def options_of(row: Any) -> OrderOptions:
 
 
 def has_options(row: Any) -> bool:
-    """True for an order the plain limit / market path cannot place."""
+    """True for an order with options (the plain limit / market path places the others)."""
     return (
         row.order_type in CONDITIONAL_TYPES
         or row.display_lots is not None
-        or row.oco_link_seq is not None
+        or row.oco_with is not None
     )
 
 

@@ -293,6 +293,7 @@ def reject_uncovered_orders(
                 break
             if order.order_hash in gone:
                 continue
+            partner = _waiting_partner(order, waiting)  # before the update changes its status
             session.execute(
                 update(RelayerOrder)
                 .where(
@@ -305,7 +306,6 @@ def reject_uncovered_orders(
             rejected.append(order.order_hash)
             gone.add(order.order_hash)
             need -= freed
-            partner = _waiting_partner(order, waiting)
             if partner is not None and partner.order_hash not in gone:
                 # The relayer cancels the other leg with it (OCO).
                 gone.add(partner.order_hash)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import logging
 import time
@@ -512,6 +513,9 @@ class RelayerService:
     def _rebuild(self) -> None:
         """Engines from snapshot + journal, then live orders and reservations from SQL."""
         self._seq, self._fill_id = self.journal.counters()
+        # After a refused commit the orders of that step were never journaled: they may be
+        # submitted again (the journal itself answers for what it holds).
+        self._recent.clear()
         self.engines.clear()
         for market_id in self.markets:
             self.engines[market_id] = self._replay_market(market_id)
@@ -679,6 +683,7 @@ class RelayerService:
         if partner.order_hash in self._live and info is not None and info.link == partner.seq:
             live.partner = partner.order_hash
             partner.partner = live.order_hash
+            partner.options = dataclasses.replace(partner.options, oco_with=live.order_hash)
             tx.links[partner.order_hash] = live.order_hash
         elif live.shared:
             self._reserved[(live.maker, live.token)] += live.shared
