@@ -95,13 +95,6 @@ _OPTION_NAMES: Final = (
     "oco_with",
 )
 PLAIN: Final = OrderOptions()
-#: The journal columns of an order without options (shared, never mutated).
-NO_OPTION_COLUMNS: Final[dict[str, Any]] = {
-    **dict.fromkeys(_OPTION_NAMES),
-    "oco_link_seq": None,
-    "triggered_at": None,
-    "trigger_last_price": None,
-}
 
 
 class OptionFields(Protocol):

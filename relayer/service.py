@@ -107,7 +107,6 @@ _RECENT_HASHES = 200_000
 _PARALLEL_RECOVERY_FROM = 64  # orders in one request
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _PLAIN = conditional.PLAIN
-_NO_OPTION_COLUMNS = conditional.NO_OPTION_COLUMNS
 _LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
 _CONDITIONAL_TYPES = conditional.CONDITIONAL_TYPES
 _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
@@ -269,6 +268,14 @@ class _OrderFields(Protocol):
 
 class _NewOrder:
     """The journal row of an order being accepted, without the ORM's per-instance cost."""
+
+    # Options a plain order leaves out of its row (relayer/conditional.py).
+    trigger_price: int | None = None
+    trailing_delta: int | None = None
+    trailing_bps: int | None = None
+    display_lots: int | None = None
+    oco_with: str | None = None
+    oco_link_seq: int | None = None
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -904,12 +911,10 @@ class RelayerService:
             "status": ORDER_PENDING if sub.order_type in _CONDITIONAL_TYPES else ORDER_OPEN,
             "matched_lots": 0,
             "settled_lots": 0,
-            **(
-                _NO_OPTION_COLUMNS
-                if options is _PLAIN
-                else conditional.option_columns(options, partner.seq if partner else None)
-            ),
         }
+        if options is not _PLAIN:
+            # Plain rows leave the option columns out (NULL): a leaner INSERT on the hot path.
+            row.update(conditional.option_columns(options, partner.seq if partner else None))
         record = _NewOrder(**row)
         try:
             events = self._engine_place(engine, record, config)
