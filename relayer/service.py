@@ -109,6 +109,7 @@ _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _PLAIN = conditional.PLAIN
 _LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
 _CONDITIONAL_TYPES = conditional.CONDITIONAL_TYPES
+_SHOWS_REMAINING = (ORDER_OPEN, ORDER_PENDING, "triggered")
 _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
     int(matcher.Reason.POST_ONLY_WOULD_TAKE): PostOnlyWouldTake,
     int(matcher.Reason.PRICE_OFF_TICK): PriceInvalid,
@@ -1886,7 +1887,7 @@ def _order_message(live: LiveOrder, status: str, config: MarketConfig) -> Messag
         "price_ticks": live.price_ticks,
         "quantity_lots": live.quantity_lots,
         "matched_lots": live.matched,
-        "remaining_lots": live.remaining if status in _LIVE_STATUSES else 0,
+        "remaining_lots": live.remaining if status in _SHOWS_REMAINING else 0,
         "status": status,
     }
     if live.options is not _PLAIN:
