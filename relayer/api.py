@@ -31,7 +31,7 @@ from fastapi import (
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
-from relayer import marketdata
+from relayer import conditional, marketdata
 from relayer.cancels import CANCEL_FIELDS, CancelOrders, cancel_domain
 from relayer.errors import (
     MarketUnknown,
@@ -43,7 +43,7 @@ from relayer.errors import (
     from_order_error,
 )
 from relayer.hub import Subscriber
-from relayer.models import ORDER_OPEN, RelayerFill, RelayerOrder
+from relayer.models import ORDER_OPEN, ORDER_PENDING, RelayerFill, RelayerOrder
 from relayer.orders import EIP712_DOMAIN_FIELDS, ORDER_FIELDS, OrderError, domain
 from relayer.ratelimit import TokenBuckets
 from relayer.service import MarketConfig, OrderAck, RelayerService, Submission
@@ -58,6 +58,16 @@ _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _HASH = r"^0x[0-9a-fA-F]{64}$"
 _HEX = r"^0x([0-9a-fA-F]{2})*$"
 _UINT64 = 2**64 - 1
+_LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
+OrderTypeName = Literal[
+    "limit",
+    "market",
+    "stop_market",
+    "stop_limit",
+    "take_profit_market",
+    "take_profit_limit",
+    "trailing_stop_market",
+]
 
 
 # --------------------------------------------------------------------------------- runtime
@@ -173,6 +183,12 @@ class MarketPublic(BaseModel):
     maker_fee_bps: int
     taker_fee_bps: int
     active: bool
+    order_types: list[str] = Field(
+        description="limit, market, stop / take-profit (market or limit), trailing stop"
+    )
+    time_in_force: list[str]
+    iceberg: bool = Field(default=True, description="limit orders may set display_lots")
+    oco: bool = Field(default=True, description="orders may set oco_with")
 
 
 class TypedDataPublic(BaseModel):
@@ -203,9 +219,29 @@ class OrderCreate(BaseModel):
     epoch: int = Field(default=0, ge=0, le=2**32 - 1)
     max_fee_bps: int = Field(ge=0, le=2**16 - 1)
     signature: str = Field(pattern=_HEX, description="65-byte ECDSA, or EIP-1271 bytes")
-    time_in_force: Literal["gtc", "ioc", "fok", "post_only"] = "gtc"
-    order_type: Literal["limit", "market"] = Field(
-        default="limit", description="market: immediate-or-cancel at the signed price as worst"
+    time_in_force: Literal["gtc", "ioc", "fok", "post_only"] | None = Field(
+        default=None, description="default: ioc for the market-style types, else gtc"
+    )
+    order_type: OrderTypeName = Field(
+        default="limit",
+        description="market types: immediate-or-cancel at the signed price as worst (once "
+        "triggered for stop / take-profit / trailing); *_limit: a limit at the signed price "
+        "once triggered",
+    )
+    trigger_price: int | None = Field(
+        default=None, ge=0, le=_UINT64, description="ticks: stop_* and take_profit_* types"
+    )
+    trailing_delta: int | None = Field(
+        default=None, ge=0, le=_UINT64, description="ticks: trailing_stop_market"
+    )
+    trailing_bps: int | None = Field(
+        default=None, ge=0, le=_UINT64, description="1..9999: trailing_stop_market"
+    )
+    display_lots: int | None = Field(
+        default=None, ge=0, le=_UINT64, description="iceberg: lots shown at a time (limit GTC)"
+    )
+    oco_with: str | None = Field(
+        default=None, pattern=_HASH, description="hash of the maker's live order to pair with"
     )
     chain_id: int | None = Field(default=None, description="optional: checked if given")
     exchange: str | None = Field(default=None, pattern=_ADDRESS)
@@ -280,14 +316,26 @@ class OrderPublic(BaseModel):
     salt: int
     epoch: int
     max_fee_bps: int
-    signature: str
+    signature: str | None = Field(
+        description="null while a conditional order waits for its trigger: a held stop's "
+        "signature is a valid order on chain, so it is published only once it fires"
+    )
     order_type: str
     time_in_force: str
-    status: str
+    status: str = Field(description="pending_trigger, open, filled, cancelled, expired or rejected")
     matched_lots: int
     remaining_lots: int
     settled_lots: int
     created_at: datetime
+    trigger_price: int | None = None
+    trailing_delta: int | None = None
+    trailing_bps: int | None = None
+    display_lots: int | None = None
+    oco_with: str | None = None
+    triggered_at: datetime | None = None
+    trigger_last_price: int | None = Field(
+        default=None, description="the last trade price (ticks) that fired the trigger"
+    )
 
 
 class OrderDetailPublic(OrderPublic):
@@ -382,13 +430,29 @@ def _submission(body: OrderCreate) -> Submission:
             "max_fee_bps": body.max_fee_bps,
         }
     )
+    options = conditional.PLAIN
+    if (
+        body.trigger_price is not None
+        or body.trailing_delta is not None
+        or body.trailing_bps is not None
+        or body.display_lots is not None
+        or body.oco_with is not None
+    ):
+        options = conditional.OrderOptions(
+            trigger_price=body.trigger_price,
+            trailing_delta=body.trailing_delta,
+            trailing_bps=body.trailing_bps,
+            display_lots=body.display_lots,
+            oco_with=body.oco_with.lower() if body.oco_with is not None else None,
+        )
     return Submission(
         order=order,
         signature=bytes.fromhex(body.signature[2:]),
-        time_in_force=body.time_in_force,
+        time_in_force=body.time_in_force or conditional.default_time_in_force(body.order_type),
         order_type=body.order_type,
         chain_id=body.chain_id,
         exchange=body.exchange,
+        options=options,
     )
 
 
@@ -432,6 +496,8 @@ def _market_public(config: MarketConfig) -> MarketPublic:
         maker_fee_bps=market.maker_fee_bps,
         taker_fee_bps=market.taker_fee_bps,
         active=market.active,
+        order_types=list(conditional.ORDER_TYPES),
+        time_in_force=list(conditional.TIME_IN_FORCE),
     )
 
 
@@ -448,14 +514,24 @@ def _order_public(row: RelayerOrder) -> dict[str, Any]:
         "salt": row.salt,
         "epoch": row.epoch,
         "max_fee_bps": row.max_fee_bps,
-        "signature": row.signature,
+        # Never before the trigger fires: anyone holding it could fill it on chain at once.
+        "signature": None if row.status == ORDER_PENDING else row.signature,
         "order_type": row.order_type,
         "time_in_force": row.time_in_force,
         "status": row.status,
         "matched_lots": row.matched_lots,
-        "remaining_lots": row.quantity_lots - row.matched_lots if row.status == ORDER_OPEN else 0,
+        "remaining_lots": (
+            row.quantity_lots - row.matched_lots if row.status in _LIVE_STATUSES else 0
+        ),
         "settled_lots": row.settled_lots,
         "created_at": marketdata._utc(row.created_at),
+        "trigger_price": row.trigger_price,
+        "trailing_delta": row.trailing_delta,
+        "trailing_bps": row.trailing_bps,
+        "display_lots": row.display_lots,
+        "oco_with": row.oco_with,
+        "triggered_at": marketdata._utc(row.triggered_at) if row.triggered_at else None,
+        "trigger_last_price": row.trigger_last_price,
     }
 
 
@@ -513,8 +589,8 @@ def get_domain(service: ServiceDep) -> DomainPublic:
             },
             primary_type="CancelOrders",
         ),
-        order_types=["limit", "market"],
-        time_in_force=["gtc", "ioc", "fok", "post_only"],
+        order_types=list(conditional.ORDER_TYPES),
+        time_in_force=list(conditional.TIME_IN_FORCE),
     )
 
 
@@ -693,7 +769,10 @@ def maker_orders(
     service: ServiceDep,
     status: Annotated[
         Literal["open", "history", "all"],
-        Query(description="open: on the book; history: everything else; all: both"),
+        Query(
+            description="open: on the book (resting or waiting for a trigger); history: "
+            "everything else; all: both"
+        ),
     ] = "open",
     market_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -701,9 +780,9 @@ def maker_orders(
     """A maker's open orders or order history, newest first."""
     query = select(RelayerOrder).where(RelayerOrder.maker == to_checksum_address(maker))
     if status == "open":
-        query = query.where(RelayerOrder.status == ORDER_OPEN)
+        query = query.where(RelayerOrder.status.in_(_LIVE_STATUSES))
     elif status == "history":
-        query = query.where(RelayerOrder.status != ORDER_OPEN)
+        query = query.where(RelayerOrder.status.not_in(_LIVE_STATUSES))
     if market_id is not None:
         query = query.where(RelayerOrder.market_id == market_id)
     rows = session.scalars(query.order_by(RelayerOrder.seq.desc()).limit(limit))

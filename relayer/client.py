@@ -7,6 +7,8 @@
     maker = Account.from_key(KEY)
     ack = client.place(maker, market_id=1, is_buy=False, price_ticks=200_000, quantity_lots=10)
     client.cancel(maker, [ack["order_hash"]])
+    stop = client.place_stop(maker, market_id=1, is_buy=False, trigger_price=190_000,
+                             price_ticks=185_000, quantity_lots=10)  # status pending_trigger
 
 Orders are signed with eth-account's standard ``sign_typed_data`` over the domain and types the
 relayer publishes (``GET /relayer/domain``), exactly what a browser wallet would sign. Errors
@@ -26,7 +28,18 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from relayer.errors import PriceInvalid, QuantityInvalid
-from relayer.orders import MAX_FEE_BPS, Order
+from relayer.orders import MAX_FEE_BPS, Order, order_hash
+
+#: Submission options besides the signed fields (see relayer/conditional.py).
+OPTION_FIELDS = (
+    "time_in_force",
+    "order_type",
+    "trigger_price",
+    "trailing_delta",
+    "trailing_bps",
+    "display_lots",
+    "oco_with",
+)
 
 
 class RelayerApiError(Exception):
@@ -159,10 +172,14 @@ class RelayerClient:
     # -------------------------------------------------------------------------------- orders
 
     @staticmethod
-    def order_body(
-        order: Order, signature: bytes, *, time_in_force: str = "gtc", order_type: str = "limit"
-    ) -> dict[str, Any]:
-        return {
+    def order_body(order: Order, signature: bytes, **options: Any) -> dict[str, Any]:
+        """The JSON body of ``POST /relayer/order``: the signed fields, the signature and the
+        options (``time_in_force``, ``order_type``, ``trigger_price``, ``trailing_delta``,
+        ``trailing_bps``, ``display_lots``, ``oco_with``; None ones are left out)."""
+        unknown = set(options) - set(OPTION_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown order options {sorted(unknown)}")
+        body = {
             "maker": order.maker,
             "market_id": order.market_id,
             "is_buy": order.is_buy,
@@ -173,11 +190,17 @@ class RelayerClient:
             "epoch": order.epoch,
             "max_fee_bps": order.max_fee_bps,
             "signature": "0x" + signature.hex(),
-            "time_in_force": time_in_force,
-            "order_type": order_type,
         }
+        body.update({k: v for k, v in options.items() if v is not None})
+        return body
 
-    def submit(self, order: Order, signature: bytes, **options: str) -> dict[str, Any]:
+    def order_hash(self, order: Order) -> str:
+        """The order's EIP-712 hash in the relayer's domain (what ``oco_with`` names)."""
+        domain = self.domain()
+        digest = order_hash(order, int(domain["chain_id"]), str(domain["exchange"]))
+        return "0x" + digest.hex()
+
+    def submit(self, order: Order, signature: bytes, **options: Any) -> dict[str, Any]:
         """``POST /relayer/order``: the acknowledgement (journaled) with any fills.
 
         Raises:
@@ -189,19 +212,102 @@ class RelayerClient:
         return result
 
     def submit_batch(
-        self, orders: Sequence[tuple[Order, bytes]], **options: str
+        self,
+        orders: Sequence[tuple[Order, bytes] | tuple[Order, bytes, dict[str, Any]]],
+        **options: Any,
     ) -> list[dict[str, Any]]:
-        """``POST /relayer/orders``: one ``{accepted, order | error}`` per order."""
-        body = {"orders": [self.order_body(o, s, **options) for o, s in orders]}
-        results: list[dict[str, Any]] = self._call("POST", "/orders", json=body)["results"]
+        """``POST /relayer/orders``: one ``{accepted, order | error}`` per order. Each item is
+        ``(order, signature)`` or ``(order, signature, its own options)``; ``options`` apply to
+        all."""
+        bodies = []
+        for item in orders:
+            own: dict[str, Any] = item[2] if len(item) == 3 else {}
+            bodies.append(self.order_body(item[0], item[1], **{**options, **own}))
+        results: list[dict[str, Any]] = self._call("POST", "/orders", json={"orders": bodies})[
+            "results"
+        ]
         return results
 
     def place(self, account: LocalAccount, **fields: Any) -> dict[str, Any]:
-        """Build, sign and submit in one call (fields of :meth:`build_order`, plus
-        ``time_in_force`` / ``order_type``)."""
-        options = {k: fields.pop(k) for k in ("time_in_force", "order_type") if k in fields}
+        """Build, sign and submit in one call (fields of :meth:`build_order`, plus the options
+        of :meth:`order_body`)."""
+        options = {k: fields.pop(k) for k in OPTION_FIELDS if k in fields}
         order = self.build_order(account.address, **fields)
         return self.submit(order, self.sign_order(order, account), **options)
+
+    # --------------------------------------------------------------------- conditional orders
+
+    def place_stop(
+        self, account: LocalAccount, *, trigger_price: int, limit: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """A stop held by the relayer until the last trade price reaches ``trigger_price``
+        (buy: at or above, sell: at or below). ``price_ticks`` is the signed worst price of
+        the market order it becomes (``limit=False``), or the price of the limit order it
+        becomes (``limit=True``; ``time_in_force`` gtc / ioc / fok)."""
+        order_type = "stop_limit" if limit else "stop_market"
+        return self.place(account, order_type=order_type, trigger_price=trigger_price, **fields)
+
+    def place_take_profit(
+        self, account: LocalAccount, *, trigger_price: int, limit: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """Like :meth:`place_stop` with the opposite trigger (buy: last price at or below,
+        sell: at or above)."""
+        order_type = "take_profit_limit" if limit else "take_profit_market"
+        return self.place(account, order_type=order_type, trigger_price=trigger_price, **fields)
+
+    def place_trailing_stop(
+        self,
+        account: LocalAccount,
+        *,
+        trailing_delta: int | None = None,
+        trailing_bps: int | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A trailing stop (market once triggered, ``price_ticks`` the signed worst price):
+        a sell fires when the last price falls ``trailing_delta`` ticks (or ``trailing_bps``)
+        below its highest since placement, a buy when it rises as much above its lowest."""
+        return self.place(
+            account,
+            order_type="trailing_stop_market",
+            trailing_delta=trailing_delta,
+            trailing_bps=trailing_bps,
+            **fields,
+        )
+
+    def place_iceberg(
+        self, account: LocalAccount, *, display_lots: int, **fields: Any
+    ) -> dict[str, Any]:
+        """A GTC limit order of which the book shows at most ``display_lots`` at a time."""
+        return self.place(account, display_lots=display_lots, **fields)
+
+    def place_oco(
+        self, account: LocalAccount, first: dict[str, Any], second: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Two orders of one maker, market and side as an OCO pair (e.g. a take-profit limit
+        and a stop), in one batch: when either fills, triggers or leaves the book, the relayer
+        cancels the other. ``first`` / ``second``: fields of :meth:`place`.
+
+        Returns:
+            The two acknowledgements.
+
+        Raises:
+            RelayerApiError: a leg was refused; if only the second was, the first has been
+                cancelled again (gasless) so no unpaired leg is left behind.
+        """
+        legs = []
+        for fields in (dict(first), dict(second)):
+            options = {k: fields.pop(k) for k in OPTION_FIELDS if k in fields}
+            order = self.build_order(account.address, **fields)
+            legs.append((order, self.sign_order(order, account), options))
+        legs[1][2]["oco_with"] = self.order_hash(legs[0][0])
+        results = self.submit_batch(legs)
+        errors = [r["error"] for r in results if not r["accepted"]]
+        if errors:
+            if results[0]["accepted"]:
+                self.cancel(account, [results[0]["order"]["order_hash"]])
+            error = errors[0]
+            raise RelayerApiError(400, error["code"], error["message"], error.get("details", {}))
+        return results[0]["order"], results[1]["order"]
 
     def cancel(
         self, account: LocalAccount, order_hashes: Sequence[str], *, deadline_in: int = 60

@@ -120,9 +120,29 @@ class PostOnlyWouldTake(OrderRejected):
 
 
 class OrderOptionInvalid(OrderRejected):
-    """A time in force / order type combination the relayer does not support."""
+    """An order type / time in force / conditional option the relayer does not support, or a
+    conditional option out of range (``details.field`` names it)."""
 
     code = "order_option_invalid"
+
+
+class StopWouldTrigger(OrderRejected):
+    """A stop or take-profit whose trigger condition already holds at the last trade price."""
+
+    code = "stop_would_trigger"
+
+
+class NoLastPrice(OrderRejected):
+    """A trailing stop in a market that has not traded yet: there is no price to trail."""
+
+    code = "no_last_price"
+
+
+class OcoLinkInvalid(OrderRejected):
+    """``oco_with`` names no live order of the same maker, market and side, or one that is
+    already linked."""
+
+    code = "oco_link_invalid"
 
 
 class OrderNotFound(RelayerError):

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from relayer.conditional import CONDITIONAL_TYPES
 from relayer.models import (
+    CANCEL_OCO,
     FILL_PENDING,
     FILL_SUBMITTED,
     ORDER_CANCELLED,
     ORDER_EXPIRED,
     ORDER_OPEN,
+    ORDER_PENDING,
     ORDER_REJECTED,
     EngineSnapshot,
     RelayerCancel,
@@ -29,6 +32,8 @@ from relayer.models import (
 )
 
 PENDING_FILL_STATUSES = (FILL_PENDING, FILL_SUBMITTED)
+#: Orders on a book: resting / partly matched, or a conditional order waiting for its trigger.
+LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
 
 
 @dataclass
@@ -40,9 +45,15 @@ class JournalTx:
     cancels: list[dict[str, Any]] = field(default_factory=list)
     #: order_hash -> (matched_lots, status) for orders already in the journal
     updates: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: conditional orders whose trigger fired: order_hash -> (last trade price, when)
+    triggers: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    #: OCO pairs formed: the earlier leg's order_hash -> the new leg's
+    links: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.fills or self.cancels or self.updates)
+        return bool(
+            self.orders or self.fills or self.cancels or self.updates or self.triggers or self.links
+        )
 
 
 class Journal:
@@ -65,7 +76,11 @@ class Journal:
                     .values(
                         matched_lots=bindparam("matched"),
                         status=case(
-                            (orders.c.status == ORDER_OPEN, bindparam("new_status")),
+                            # (no IN: expanding parameters do not work in executemany)
+                            (
+                                or_(*(orders.c.status == status for status in LIVE_STATUSES)),
+                                bindparam("new_status"),
+                            ),
                             else_=orders.c.status,
                         ),
                         updated_at=func.now(),
@@ -75,10 +90,31 @@ class Journal:
                         for h, (matched, status) in tx.updates.items()
                     ],
                 )
+            if tx.triggers or tx.links:
+                self._write_conditional(session, tx)
             if tx.fills:
                 session.execute(insert(RelayerFill), tx.fills)
             if tx.cancels:
                 session.execute(insert(RelayerCancel), tx.cancels)
+
+    @staticmethod
+    def _write_conditional(session: Session, tx: JournalTx) -> None:
+        orders = cast(Table, RelayerOrder.__table__)
+        connection = session.connection()
+        if tx.triggers:
+            connection.execute(
+                update(orders)
+                .where(orders.c.order_hash == bindparam("hash"))
+                .values(triggered_at=bindparam("at"), trigger_last_price=bindparam("price")),
+                [{"hash": h, "price": price, "at": at} for h, (price, at) in tx.triggers.items()],
+            )
+        if tx.links:
+            connection.execute(
+                update(orders)
+                .where(orders.c.order_hash == bindparam("hash"))
+                .values(oco_with=bindparam("partner")),
+                [{"hash": h, "partner": partner} for h, partner in tx.links.items()],
+            )
 
     def save_snapshot(self, market_id: int, seq: int, blob: bytes, keep: int) -> None:
         """Store a snapshot and drop all but the newest ``keep`` of the market."""
@@ -137,7 +173,8 @@ class Journal:
         """Orders and cancels of ``market_id`` after ``seq``, in journal order (for replay).
 
         An order entry is its row; a cancel entry is ``(order seq, maker)`` of the order it
-        took off the book.
+        took off the book. OCO cancels are left out: the engine repeats them itself while
+        replaying the entry that caused them.
         """
         with self.factory() as session:
             orders = session.scalars(
@@ -148,7 +185,11 @@ class Journal:
             cancels = session.execute(
                 select(RelayerCancel.seq, RelayerOrder.seq, RelayerOrder.maker)
                 .join(RelayerOrder, RelayerOrder.order_hash == RelayerCancel.order_hash)
-                .where(RelayerCancel.market_id == market_id, RelayerCancel.seq > seq)
+                .where(
+                    RelayerCancel.market_id == market_id,
+                    RelayerCancel.seq > seq,
+                    RelayerCancel.reason != CANCEL_OCO,
+                )
             ).all()
         entries: list[tuple[int, RelayerOrder | tuple[int, str]]] = [(o.seq, o) for o in orders]
         entries += [(cancel_seq, (order_seq, maker)) for cancel_seq, order_seq, maker in cancels]
@@ -160,7 +201,7 @@ class Journal:
             return list(
                 session.scalars(
                     select(RelayerOrder)
-                    .where(RelayerOrder.status == ORDER_OPEN)
+                    .where(RelayerOrder.status.in_(LIVE_STATUSES))
                     .order_by(RelayerOrder.seq)
                 )
             )
@@ -181,7 +222,7 @@ class Journal:
         return [(f, orders[f.maker_order_hash], orders[f.taker_order_hash]) for f in fills]
 
     def closed_elsewhere(self, since: datetime | None) -> list[RelayerOrder]:
-        """Resting-type orders that another writer (the settlement worker) closed: status
+        """Book-type orders that another writer (the settlement worker) closed: status
         ``cancelled``, ``rejected`` or ``expired`` with no ``relayer_cancels`` row, updated at
         or after ``since`` (all of them when None). The relayer takes them off its book."""
         journaled = select(RelayerCancel.id).where(
@@ -189,8 +230,13 @@ class Journal:
         )
         query = select(RelayerOrder).where(
             RelayerOrder.status.in_((ORDER_CANCELLED, ORDER_REJECTED, ORDER_EXPIRED)),
-            RelayerOrder.order_type == "limit",
-            RelayerOrder.time_in_force.in_(("gtc", "post_only")),
+            or_(
+                and_(
+                    RelayerOrder.order_type == "limit",
+                    RelayerOrder.time_in_force.in_(("gtc", "post_only")),
+                ),
+                RelayerOrder.order_type.in_(sorted(CONDITIONAL_TYPES)),
+            ),
             ~journaled.exists(),
         )
         if since is not None:

@@ -29,6 +29,9 @@ from tigerex.db import Base
 
 # Order status (relayer_orders.status).
 ORDER_OPEN = "open"  # resting or partially matched
+# A conditional order (stop / take-profit / trailing) held by the relayer until its trigger
+# fires; its funds are reserved like an open order's and its signature is not published.
+ORDER_PENDING = "pending_trigger"
 ORDER_FILLED = "filled"  # matched in full (settlement may still be in flight)
 ORDER_CANCELLED = "cancelled"  # by the maker (signed cancel, on-chain cancel or epoch)
 ORDER_EXPIRED = "expired"
@@ -71,8 +74,20 @@ class RelayerOrder(Base):
     max_fee_bps: Mapped[int] = mapped_column(SmallInteger)
     signature: Mapped[str] = mapped_column(Text)  # 0x-hex (65-byte ECDSA or EIP-1271 bytes)
     # How the relayer handles it (the engine's order type / time in force).
-    order_type: Mapped[str] = mapped_column(String(16), default="limit")
+    order_type: Mapped[str] = mapped_column(String(24), default="limit")
     time_in_force: Mapped[str] = mapped_column(String(16), default="gtc")
+    # Conditional options (relayer/conditional.py), 0009_relayer_conditional. None when unused.
+    trigger_price: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # ticks
+    trailing_delta: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # ticks
+    trailing_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    display_lots: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # iceberg
+    # OCO: the partner's hash on both legs (for display); the engine link (the partner's seq)
+    # only on the leg that asked for it, which is the command replay repeats.
+    oco_with: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    oco_link_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When the trigger fired and at which last trade price (ticks).
+    triggered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    trigger_last_price: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=ORDER_OPEN, index=True)
     matched_lots: Mapped[int] = mapped_column(BigInteger, default=0)  # by the engine
     settled_lots: Mapped[int] = mapped_column(BigInteger, default=0)  # confirmed on chain
@@ -161,6 +176,9 @@ CANCEL_EXPIRED = "expired"  # its expiry passed
 CANCEL_CHAIN = "chain"  # cancelled on chain, or voided by an epoch
 CANCEL_FUNDS = "funds"  # the maker's funds no longer cover it
 CANCEL_SETTLEMENT = "settlement"  # the settlement worker gave up on it (status set in SQL)
+# Its OCO partner filled, triggered or left the book. The engine cancels the partner by itself
+# while executing the command that journaled before this row, so replay skips these rows.
+CANCEL_OCO = "oco"
 
 
 class RelayerCancel(Base):

@@ -25,6 +25,7 @@ from relayer.models import (
     ORDER_EXPIRED,
     ORDER_FILLED,
     ORDER_OPEN,
+    ORDER_PENDING,
     ORDER_REJECTED,
     RelayerOrder,
 )
@@ -32,7 +33,9 @@ from relayer.orders import Market, base_amount, quote_amount
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # Statuses the relayer may still match or settle; the others are final.
-LIVE_ORDER_STATUSES = (ORDER_OPEN, ORDER_FILLED)
+LIVE_ORDER_STATUSES = (ORDER_OPEN, ORDER_PENDING, ORDER_FILLED)
+# On a book: resting, or a conditional order waiting for its trigger (it may trade any time).
+BOOK_STATUSES = (ORDER_OPEN, ORDER_PENDING)
 
 # IExchange.SkipReason codes the corrections distinguish (see contracts/exchange/README.md).
 SKIP_MARKET_INACTIVE = 1
@@ -238,7 +241,11 @@ def reject_uncovered_orders(
 
     Everything matched but not settled (fills in flight) stays reserved and is never cancelled:
     the withdrawal delay guarantees it still settles. Rejecting an open order frees only its
-    unmatched lots. Call it when a ``WithdrawalRequested`` or ``Withdrawn`` of ``maker`` is seen
+    unmatched lots. Conditional orders waiting for their trigger reserve like open orders; two
+    waiting OCO legs reserve the larger leg once (only one of them can ever trade, exactly as
+    the relayer service counts them), and rejecting either takes both off the book.
+
+    Call it when a ``WithdrawalRequested`` or ``Withdrawn`` of ``maker`` is seen
     (the settlement worker also does it periodically); the caller commits and removes the
     returned orders from its books.
 
@@ -258,6 +265,8 @@ def reject_uncovered_orders(
     ).all()
     reserved: dict[str, int] = defaultdict(int)
     open_by_token: dict[str, list[tuple[RelayerOrder, int]]] = defaultdict(list)
+    frees: dict[str, int] = {}  # what taking an order off the book frees
+    waiting = {o.order_hash: o for o in orders if o.status == ORDER_PENDING}
     for order in orders:
         market = markets.get(order.market_id)
         if market is None:
@@ -265,24 +274,50 @@ def reject_uncovered_orders(
         unsettled = max(0, order.quantity_lots - order.settled_lots)
         token, amount = _order_need(order, market, unsettled)
         reserved[token] += amount
-        if order.status == ORDER_OPEN:
+        if order.status in BOOK_STATUSES:
             unmatched = max(0, order.quantity_lots - order.matched_lots)
-            open_by_token[token].append((order, _order_need(order, market, unmatched)[1]))
+            freed = _order_need(order, market, unmatched)[1]
+            partner = _waiting_partner(order, waiting)
+            if partner is not None and partner.seq < order.seq:
+                shared = min(freed, _order_need(partner, market, partner.quantity_lots)[1])
+                reserved[token] -= shared
+                freed -= shared
+            frees[order.order_hash] = freed
+            open_by_token[token].append((order, freed))
     rejected: list[str] = []
+    gone: set[str] = set()
     for token, need in reserved.items():
         available = available_balance(exchange, token, maker)
         for order, freed in reversed(open_by_token[token]):  # newest first
             if need <= available:
                 break
+            if order.order_hash in gone:
+                continue
+            partner = _waiting_partner(order, waiting)  # before the update changes its status
             session.execute(
                 update(RelayerOrder)
                 .where(
                     RelayerOrder.order_hash == order.order_hash,
-                    RelayerOrder.status == ORDER_OPEN,
+                    RelayerOrder.status.in_(BOOK_STATUSES),
                 )
                 .values(status=ORDER_REJECTED, status_reason="funds_uncovered")
                 .execution_options(synchronize_session="fetch")
             )
             rejected.append(order.order_hash)
+            gone.add(order.order_hash)
             need -= freed
+            if partner is not None and partner.order_hash not in gone:
+                # The relayer cancels the other leg with it (OCO).
+                gone.add(partner.order_hash)
+                need -= frees.get(partner.order_hash, 0)
     return rejected
+
+
+def _waiting_partner(order: RelayerOrder, waiting: dict[str, RelayerOrder]) -> RelayerOrder | None:
+    """The OCO partner of a waiting conditional order, if it waits too and the pair formed."""
+    if order.status != ORDER_PENDING or order.oco_with is None:
+        return None
+    partner = waiting.get(order.oco_with)
+    if partner is None or partner.oco_with != order.order_hash:
+        return None
+    return partner

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import logging
 import time
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 
-from relayer import marketdata, matcher
+from relayer import conditional, marketdata, matcher
 from relayer.cancels import CancelOrders, cancel_digest
 from relayer.chainview import EIP1271_MAGIC, Call, ExchangeReader
 from relayer.errors import (
@@ -51,7 +52,9 @@ from relayer.errors import (
     InsufficientFunds,
     MarketInactive,
     MarketUnknown,
+    NoLastPrice,
     NotionalTooSmall,
+    OcoLinkInvalid,
     OrderCancelledOnChain,
     OrderExists,
     OrderExpired,
@@ -65,6 +68,7 @@ from relayer.errors import (
     RelayerError,
     RelayerUnavailable,
     SignatureInvalid,
+    StopWouldTrigger,
 )
 from relayer.hub import Hub, Message, Subscriber
 from relayer.journal import PENDING_FILL_STATUSES, Journal, JournalTx
@@ -74,12 +78,14 @@ from relayer.models import (
     CANCEL_EXPIRED,
     CANCEL_FUNDS,
     CANCEL_MAKER,
+    CANCEL_OCO,
     CANCEL_SETTLEMENT,
     FILL_PENDING,
     ORDER_CANCELLED,
     ORDER_EXPIRED,
     ORDER_FILLED,
     ORDER_OPEN,
+    ORDER_PENDING,
     RelayerOrder,
 )
 from relayer.orders import Market, Order, OrderError, domain_separator
@@ -91,8 +97,8 @@ from tigerex.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ORDER_TYPES: Final = ("limit", "market")
-TIME_IN_FORCE: Final = ("gtc", "ioc", "fok", "post_only")
+ORDER_TYPES: Final = conditional.ORDER_TYPES
+TIME_IN_FORCE: Final = conditional.TIME_IN_FORCE
 #: The engine's bounds: quantities up to 2**48 lots, price * quantity inside int64.
 MAX_ENGINE_QUANTITY: Final = 1 << 48
 MAX_ENGINE_NOTIONAL: Final = (1 << 63) - 1
@@ -100,6 +106,10 @@ _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
 _RECENT_HASHES = 200_000
 _PARALLEL_RECOVERY_FROM = 64  # orders in one request
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+_PLAIN = conditional.PLAIN
+_LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
+_CONDITIONAL_TYPES = conditional.CONDITIONAL_TYPES
+_SHOWS_REMAINING = (ORDER_OPEN, ORDER_PENDING, "triggered")
 _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
     int(matcher.Reason.POST_ONLY_WOULD_TAKE): PostOnlyWouldTake,
     int(matcher.Reason.PRICE_OFF_TICK): PriceInvalid,
@@ -109,6 +119,11 @@ _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
     int(matcher.Reason.INVALID_QUANTITY): QuantityInvalid,
     int(matcher.Reason.QUANTITY_OUT_OF_RANGE): QuantityInvalid,
     int(matcher.Reason.QUANTITY_NOT_LOT_MULTIPLE): QuantityInvalid,
+    int(matcher.Reason.STOP_WOULD_TRIGGER): StopWouldTrigger,
+    int(matcher.Reason.NO_REFERENCE_PRICE): NoLastPrice,
+    int(matcher.Reason.INVALID_LINK): OcoLinkInvalid,
+    int(matcher.Reason.INVALID_ICEBERG): OrderOptionInvalid,
+    int(matcher.Reason.INVALID_STOP_PRICE): OrderOptionInvalid,
 }
 
 T = TypeVar("T")
@@ -153,6 +168,7 @@ class Submission:
     order_type: str = "limit"
     chain_id: int | None = None
     exchange: str | None = None
+    options: conditional.OrderOptions = conditional.PLAIN  # trigger, trailing, iceberg, OCO
 
 
 @dataclass(slots=True)
@@ -198,6 +214,18 @@ class LiveOrder:
     remaining: int
     matched: int = 0
     expired: bool = False
+    order_type: str = "limit"
+    options: conditional.OrderOptions = conditional.PLAIN
+    pending: bool = False  # a conditional order whose trigger has not fired
+    partner: str | None = None  # OCO partner's order_hash while the pair stands
+    # What the OCO partner's reservation already covers (both legs waiting for a trigger: only
+    # one can ever trade, and neither signature is public, so the pair reserves the larger).
+    shared: int = 0
+
+    @property
+    def reserved(self) -> int:
+        """What this order adds to its maker's reservation of ``token``."""
+        return self.remaining * self.unit - self.shared
 
 
 @dataclass(slots=True)
@@ -230,10 +258,25 @@ class _OrderFields(Protocol):
     order_type: str
     time_in_force: str
     matched_lots: int
+    status: str
+    trigger_price: int | None
+    trailing_delta: int | None
+    trailing_bps: int | None
+    display_lots: int | None
+    oco_with: str | None
+    oco_link_seq: int | None
 
 
 class _NewOrder:
     """The journal row of an order being accepted, without the ORM's per-instance cost."""
+
+    # Options a plain order leaves out of its row (relayer/conditional.py).
+    trigger_price: int | None = None
+    trailing_delta: int | None = None
+    trailing_bps: int | None = None
+    display_lots: int | None = None
+    oco_with: str | None = None
+    oco_link_seq: int | None = None
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -478,6 +521,9 @@ class RelayerService:
     def _rebuild(self) -> None:
         """Engines from snapshot + journal, then live orders and reservations from SQL."""
         self._seq, self._fill_id = self.journal.counters()
+        # After a refused commit the orders of that step were never journaled: they may be
+        # submitted again (the journal itself answers for what it holds).
+        self._recent.clear()
         self.engines.clear()
         for market_id in self.markets:
             self.engines[market_id] = self._replay_market(market_id)
@@ -487,6 +533,7 @@ class RelayerService:
         self._expiries.clear()
         self._reserved.clear()
         self._outflows.clear()
+        links: list[tuple[LiveOrder, int]] = []
         for row in self.journal.open_orders():
             config = self.markets.get(row.market_id)
             engine = self.engines.get(row.market_id)
@@ -499,6 +546,9 @@ class RelayerService:
             live = self._live_order(row, config)
             live.remaining = info.remaining
             live.matched = row.quantity_lots - info.remaining
+            live.pending = not info.resting
+            if info.link:
+                links.append((live, info.link))
             self._add_live(live)
             self._reserved[(live.maker, live.token)] += live.remaining * live.unit
         # Orders another writer closed while the book still held them: back in as live so the
@@ -513,9 +563,13 @@ class RelayerService:
             live = self._live_order(row, config)
             live.remaining = info.remaining
             live.matched = row.quantity_lots - info.remaining
+            live.pending = not info.resting
+            if info.link:
+                links.append((live, info.link))
             self._add_live(live)
             self._reserved[(live.maker, live.token)] += live.remaining * live.unit
             self._orphans.append(live.order_hash)
+        self._restore_links(links)
         for fill, maker, taker in self.journal.pending_fills():
             config = self.markets.get(fill.market_id)
             if config is None:
@@ -567,6 +621,8 @@ class RelayerService:
     def _engine_place(engine: matcher.Engine, row: _OrderFields, config: MarketConfig) -> Any:
         owner = owner_id(row.maker)
         side = _side(row.is_buy)
+        if conditional.has_options(row):
+            return conditional.place(engine, row, owner, side)
         if row.order_type == "market":
             return engine.place_market(
                 row.market_id, row.seq, owner, side, row.quantity_lots, worst_price=row.price_ticks
@@ -598,7 +654,79 @@ class RelayerService:
             unit=row.price_ticks * market.tick_size if row.is_buy else market.lot_size,
             remaining=row.quantity_lots - row.matched_lots,
             matched=row.matched_lots,
+            order_type=row.order_type,
+            options=conditional.options_of(row) if conditional.has_options(row) else _PLAIN,
+            pending=row.status == ORDER_PENDING,
         )
+
+    def _restore_links(self, links: list[tuple[LiveOrder, int]]) -> None:
+        """OCO pairs of a rebuilt book (the engine keeps the links): partners, and the shared
+        reservation of two waiting legs, exactly as when the later leg was placed."""
+        for live, partner_seq in links:
+            partner = self._by_seq.get(partner_seq)
+            if partner is None:
+                continue
+            live.partner = partner.order_hash
+            if live.pending and partner.pending and live.seq > partner.seq:
+                live.shared = min(live.remaining * live.unit, partner.remaining * partner.unit)
+                self._reserved[(live.maker, live.token)] -= live.shared
+
+    def _unlink(self, live: LiveOrder) -> None:
+        """``live`` left the book: its OCO partner stands alone and reserves in full again."""
+        partner = self._live.get(live.partner) if live.partner is not None else None
+        live.partner = None
+        if partner is None:
+            return
+        partner.partner = None
+        if partner.shared:
+            self._reserved[(partner.maker, partner.token)] += partner.shared
+            partner.shared = 0
+
+    def _link(
+        self, live: LiveOrder, partner: LiveOrder, engine: matcher.Engine, tx: JournalTx
+    ) -> None:
+        """Record the OCO pair the engine formed when ``live`` rested or started waiting (it
+        does not form if ``live`` traded on arrival: then the partner was cancelled)."""
+        info = engine.order(live.seq)
+        if partner.order_hash in self._live and info is not None and info.link == partner.seq:
+            live.partner = partner.order_hash
+            partner.partner = live.order_hash
+            partner.options = dataclasses.replace(partner.options, oco_with=live.order_hash)
+            tx.links[partner.order_hash] = live.order_hash
+        elif live.shared:
+            self._reserved[(live.maker, live.token)] += live.shared
+            live.shared = 0
+
+    def _oco_partner(self, checked: _Checked) -> LiveOrder | OrderRejected | _NeedsFreshBalance:
+        """The live order a submission's ``oco_with`` names, if it can be its OCO partner."""
+        order = checked.sub.order
+        partner_hash = checked.sub.options.oco_with
+        assert partner_hash is not None
+        partner = self._live.get(partner_hash)
+        if partner is None:
+            if not checked.fresh and partner_hash not in self._recent:
+                # Possibly the first leg of the same request, itself waiting for a fresh
+                # balance read: the second pass places both in order.
+                return _NEEDS_FRESH
+            return OcoLinkInvalid(
+                "oco_with names no live order on this relayer", oco_with=partner_hash
+            )
+        if (partner.maker, partner.market_id, partner.is_buy) != (
+            order.maker,
+            order.market_id,
+            order.is_buy,
+        ):
+            return OcoLinkInvalid(
+                "an OCO pair is two orders of the same maker, market and side",
+                oco_with=partner_hash,
+            )
+        if partner.partner is not None:
+            return OcoLinkInvalid(
+                "that order already has an OCO partner",
+                oco_with=partner_hash,
+                partner=partner.partner,
+            )
+        return partner
 
     def _add_live(self, live: LiveOrder) -> None:
         self._live[live.order_hash] = live
@@ -739,6 +867,17 @@ class RelayerService:
             return OrderExists("the relayer already has this order", order_hash=checked.order_hash)
         key = (order.maker, checked.token)
         need = order.quantity_lots * checked.unit
+        options = sub.options
+        partner: LiveOrder | None = None
+        shared = 0
+        if options.oco_with is not None:
+            found = self._oco_partner(checked)
+            if not isinstance(found, LiveOrder):
+                return found
+            partner = found
+            if sub.order_type in _CONDITIONAL_TYPES and partner.pending:
+                shared = min(need, partner.reserved)
+            need -= shared
         free = checked.available - self._reserved[key]
         if free < need:
             if not checked.fresh:
@@ -770,10 +909,13 @@ class RelayerService:
             "signature": "0x" + sub.signature.hex(),
             "order_type": sub.order_type,
             "time_in_force": sub.time_in_force,
-            "status": ORDER_OPEN,
+            "status": ORDER_PENDING if sub.order_type in _CONDITIONAL_TYPES else ORDER_OPEN,
             "matched_lots": 0,
             "settled_lots": 0,
         }
+        if options is not _PLAIN:
+            # Plain rows leave the option columns out (NULL): a leaner INSERT on the hot path.
+            row.update(conditional.option_columns(options, partner.seq if partner else None))
         record = _NewOrder(**row)
         try:
             events = self._engine_place(engine, record, config)
@@ -782,6 +924,7 @@ class RelayerService:
             cls = _ENGINE_REASONS.get(code, OrderRejected)
             return cls(f"the matching engine refused the order: {err.detail}", engine_code=code)
         live = self._live_order(record, config)
+        live.shared = shared
         self._reserved[key] += need
         ack = OrderAck(checked.order_hash, seq, ORDER_OPEN, 0, order.quantity_lots)
         created = datetime.now(UTC)
@@ -791,9 +934,13 @@ class RelayerService:
         elif live.remaining == 0:
             ack.status = ORDER_FILLED
         else:
+            if live.pending:
+                ack.status = ORDER_PENDING
             self._add_live(live)
+            if partner is not None:
+                self._link(live, partner, engine, tx)
         ack.matched_lots = live.matched
-        ack.remaining_lots = live.remaining if ack.status == ORDER_OPEN else 0
+        ack.remaining_lots = live.remaining if ack.status in _LIVE_STATUSES else 0
         row["status"] = ack.status
         row["matched_lots"] = live.matched
         row["created_at"] = created
@@ -817,26 +964,38 @@ class RelayerService:
         ack: OrderAck | None,
         created: datetime,
     ) -> None:
+        """Book the engine's events of one command. ``taker`` is the command's new order (not
+        yet in the live maps); conditional orders the command triggered trade as takers too."""
         market = config.market
         market_id = market.market_id
+        fired: list[LiveOrder] = []
         for event in events:
             kind = event.type
-            if kind == EventType.FILL and taker is not None:
-                maker = self._by_seq[event.maker_id]
+            if kind == EventType.FILL:
+                taking = (
+                    taker
+                    if taker is not None and event.order_id == taker.seq
+                    else self._by_seq[event.order_id]
+                )
+                maker = (
+                    taker
+                    if taker is not None and event.maker_id == taker.seq
+                    else self._by_seq[event.maker_id]
+                )
                 quantity, price = event.qty, event.price
                 self._fill_id += 1
                 fill_id = self._fill_id
                 # Reservations: the maker's lots move from "open" to "unsettled fill" (same
                 # amount); the taker's move at the maker's price (a buyer frees the difference).
                 self._reserved[(maker.maker, maker.token)] -= quantity * maker.unit
-                self._reserved[(taker.maker, taker.token)] -= quantity * taker.unit
+                self._reserved[(taking.maker, taking.token)] -= quantity * taking.unit
                 self._track_outflows(
-                    fill_id, config, maker.maker, maker.is_buy, taker.maker, price, quantity
+                    fill_id, config, maker.maker, maker.is_buy, taking.maker, price, quantity
                 )
                 maker.remaining = event.maker_remaining
                 maker.matched += quantity
-                taker.remaining -= quantity
-                taker.matched += quantity
+                taking.remaining -= quantity
+                taking.matched += quantity
                 maker_status = ORDER_OPEN
                 if maker.remaining == 0:
                     maker_status = ORDER_FILLED
@@ -847,10 +1006,10 @@ class RelayerService:
                         "id": fill_id,
                         "market_id": market_id,
                         "maker_order_hash": maker.order_hash,
-                        "taker_order_hash": taker.order_hash,
+                        "taker_order_hash": taking.order_hash,
                         "quantity_lots": quantity,
                         "price_ticks": price,
-                        "taker_is_buy": taker.is_buy,
+                        "taker_is_buy": taking.is_buy,
                         "status": FILL_PENDING,
                         "created_at": created,
                     }
@@ -859,23 +1018,23 @@ class RelayerService:
                     fill_id,
                     market_id,
                     maker.order_hash,
-                    taker.order_hash,
+                    taking.order_hash,
                     maker.maker,
-                    taker.maker,
+                    taking.maker,
                     price,
                     quantity,
-                    taker.is_buy,
+                    taking.is_buy,
                     FILL_PENDING,
                     created,
                 )
-                if ack is not None:
+                if ack is not None and (taking is taker or maker is taker):
                     ack.fills.append(fill)
                 self._traded.add(market_id)
                 trade = fill_message(fill, config)
                 messages.append((("trades", market_id), trade))
                 messages.append((("orders", maker.maker), {**trade, "channel": "fills"}))
-                if taker.maker != maker.maker:
-                    messages.append((("orders", taker.maker), {**trade, "channel": "fills"}))
+                if taking.maker != maker.maker:
+                    messages.append((("orders", taking.maker), {**trade, "channel": "fills"}))
                 messages.append(
                     (("orders", maker.maker), _order_message(maker, maker_status, config))
                 )
@@ -895,17 +1054,87 @@ class RelayerService:
                         },
                     )
                 )
-            elif kind == EventType.EXPIRED and taker is not None and event.order_id == taker.seq:
-                # IOC / FOK / market remainder: nothing rests, the reservation is freed.
-                self._reserved[(taker.maker, taker.token)] -= event.remaining * taker.unit
-                taker.remaining -= event.remaining
-                taker.expired = True
+            elif kind == EventType.EXPIRED:
+                # IOC / FOK / market remainder (of the new order or of a triggered one):
+                # nothing rests, the reservation is freed.
+                gone = (
+                    taker
+                    if taker is not None and event.order_id == taker.seq
+                    else self._by_seq.get(event.order_id)
+                )
+                if gone is not None:
+                    self._reserved[(gone.maker, gone.token)] -= event.remaining * gone.unit
+                    gone.remaining -= event.remaining
+                    gone.expired = True
             elif kind == EventType.CANCELLED:
                 live = self._by_seq.get(event.order_id)
                 if live is not None:
-                    self._reserved[(live.maker, live.token)] -= event.remaining * live.unit
+                    self._reserved[(live.maker, live.token)] -= (
+                        event.remaining * live.unit - live.shared
+                    )
+                    live.shared = 0
                     live.remaining -= event.remaining
                     self._drop_live(live)
+                    if live.partner is not None:
+                        self._unlink(live)
+                    if event.reason == matcher.Reason.OCO_SIBLING:
+                        self._oco_cancelled(live, config, tx, messages, created)
+            elif kind == EventType.TRIGGERED:
+                live = self._by_seq[event.order_id]
+                live.pending = False
+                fired.append(live)
+                tx.triggers[live.order_hash] = (event.price, created)
+                message = _order_message(live, "triggered", config)
+                message["trigger_last_price"] = event.price
+                messages.append((("orders", live.maker), message))
+        for live in fired:
+            self._settle_triggered(live, config, tx, messages)
+
+    def _settle_triggered(
+        self,
+        live: LiveOrder,
+        config: MarketConfig,
+        tx: JournalTx,
+        messages: list[tuple[Any, Message]],
+    ) -> None:
+        """The journal status of a conditional order after the command that triggered it:
+        filled, expired (the rest of a market-style order), or open (a limit resting)."""
+        if live.expired:
+            status = ORDER_EXPIRED
+        elif live.remaining == 0:
+            status = ORDER_FILLED
+        elif live.order_hash in self._live:
+            status = ORDER_OPEN
+        else:
+            return  # cancelled after it fired; journaled with its cancel
+        if status != ORDER_OPEN:
+            self._drop_live(live)
+        tx.updates[live.order_hash] = (live.matched, status)
+        messages.append((("orders", live.maker), _order_message(live, status, config)))
+
+    def _oco_cancelled(
+        self,
+        live: LiveOrder,
+        config: MarketConfig,
+        tx: JournalTx,
+        messages: list[tuple[Any, Message]],
+        created: datetime,
+    ) -> None:
+        """Journal the engine's cancel of an OCO leg whose partner filled, fired or left."""
+        tx.cancels.append(
+            {
+                "seq": self._next_seq(),
+                "order_hash": live.order_hash,
+                "market_id": live.market_id,
+                "reason": CANCEL_OCO,
+                "created_at": created,
+            }
+        )
+        tx.updates[live.order_hash] = (live.matched, ORDER_CANCELLED)
+        self._changed_since_snapshot.add(live.market_id)
+        message = _order_message(live, ORDER_CANCELLED, config)
+        message["reason"] = CANCEL_OCO
+        messages.append((("orders", live.maker), message))
 
     def _cancel(
         self, order_hash: str, reason: str, tx: JournalTx, messages: list[tuple[Any, Message]]
@@ -1162,18 +1391,9 @@ class RelayerService:
         market = config.market
         if not market.active:
             raise MarketInactive(f"market {order.market_id} is not active")
-        if sub.order_type not in ORDER_TYPES or sub.time_in_force not in TIME_IN_FORCE:
-            raise OrderOptionInvalid(
-                f"order_type must be one of {ORDER_TYPES} and time_in_force one of {TIME_IN_FORCE}",
-                order_type=sub.order_type,
-                time_in_force=sub.time_in_force,
-            )
-        if sub.order_type == "market" and sub.time_in_force != "ioc":
-            raise OrderOptionInvalid(
-                "a market order is immediate-or-cancel at its signed worst price: use "
-                "time_in_force 'ioc'",
-                time_in_force=sub.time_in_force,
-            )
+        conditional.check_options(
+            sub.order_type, sub.time_in_force, sub.options, order.quantity_lots
+        )
         if order.price_ticks == 0:
             raise PriceInvalid("price_ticks must be at least 1")
         if order.quantity_lots < max(market.min_quantity_lots, 1):
@@ -1330,7 +1550,7 @@ class RelayerService:
         open_reserved: dict[str, int] = defaultdict(int)
         for order_hash in self._by_maker.get(maker, ()):
             live = self._live[order_hash]
-            open_reserved[live.token] += live.remaining * live.unit
+            open_reserved[live.token] += live.reserved
         rows = []
         for token, (balance, pending) in zip(tokens, calls, strict=True):
             total = self._reserved.get((maker, token), 0)
@@ -1570,7 +1790,7 @@ class RelayerService:
             if excess <= 0:
                 break
             victims.append(live.order_hash)
-            excess -= live.remaining * live.unit
+            excess -= live.reserved
         await self.cancel_orders(victims, CANCEL_FUNDS)
 
     _WATCHED_EVENTS: Final = (
@@ -1656,16 +1876,20 @@ def fill_message(fill: FillView, config: MarketConfig) -> Message:
 
 
 def _order_message(live: LiveOrder, status: str, config: MarketConfig) -> Message:
-    return {
+    message: Message = {
         "channel": "orders",
         "type": "order",
         "order_hash": live.order_hash,
         "market_id": live.market_id,
         "maker": live.maker,
         "side": "buy" if live.is_buy else "sell",
+        "order_type": live.order_type,
         "price_ticks": live.price_ticks,
         "quantity_lots": live.quantity_lots,
         "matched_lots": live.matched,
-        "remaining_lots": live.remaining if status == ORDER_OPEN else 0,
+        "remaining_lots": live.remaining if status in _SHOWS_REMAINING else 0,
         "status": status,
     }
+    if live.options is not _PLAIN:
+        message.update(live.options.public())
+    return message

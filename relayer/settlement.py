@@ -76,7 +76,13 @@ from relayer.models import (
     RelayerOrder,
     RelayerSettlement,
 )
-from relayer.onchain import MarketCache, blamed_side, correct_order, reject_uncovered_orders
+from relayer.onchain import (
+    BOOK_STATUSES,
+    MarketCache,
+    blamed_side,
+    correct_order,
+    reject_uncovered_orders,
+)
 from relayer.orders import Order
 from tigerex.devchain import dev_accounts, is_dev_key
 from tigerex.errors import ConfigurationError, TigerexError
@@ -899,7 +905,7 @@ class SettlementWorker:
             makers = set(
                 session.scalars(
                     select(RelayerOrder.maker)
-                    .where(RelayerOrder.status == ORDER_OPEN, *self._this_exchange())
+                    .where(RelayerOrder.status.in_(BOOK_STATUSES), *self._this_exchange())
                     .distinct()
                 ).all()
             )

@@ -297,3 +297,142 @@ def test_websocket_ticker_and_candles_after_trades(api, seller, buyer):
     assert ticker["includes_unsettled"] is True
     assert candle["channel"] == "candles" and candle["interval"] == "5m"
     assert (candle["candle"]["close"], candle["candle"]["trades"]) == (PRICE, 1)
+
+
+# ---------------------------------------------------------------------- conditional orders
+
+
+def _trade_at(api, seller, buyer, price: int) -> None:
+    """One lot traded at ``price``: the market's last trade price becomes ``price``."""
+    ask = _order(seller, is_buy=False, quantity_lots=1, price_ticks=price)
+    assert api.post("/relayer/order", json=_body(api, seller, ask)).status_code == 201
+    bid = _order(buyer, is_buy=True, quantity_lots=1, price_ticks=price)
+    ack = api.post("/relayer/order", json=_body(api, buyer, bid, time_in_force="ioc")).json()
+    assert ack["matched_lots"] == 1
+
+
+def test_markets_and_domain_list_the_conditional_order_types(api):
+    types = [
+        "limit",
+        "market",
+        "stop_market",
+        "stop_limit",
+        "take_profit_market",
+        "take_profit_limit",
+        "trailing_stop_market",
+    ]
+    market = api.get("/relayer/markets").json()[0]
+    assert market["order_types"] == types
+    assert market["time_in_force"] == ["gtc", "ioc", "fok", "post_only"]
+    assert market["iceberg"] is True and market["oco"] is True
+    assert api.get("/relayer/domain").json()["order_types"] == types
+
+
+def test_an_oco_pair_with_a_stop_through_the_api_hides_the_stops_signature_until_it_fires(
+    api, suite, seller, buyer
+):
+    _trade_at(api, seller, buyer, PRICE)
+    bid = _order(buyer, is_buy=True, quantity_lots=5, price_ticks=192_000)
+    assert api.post("/relayer/order", json=_body(api, buyer, bid)).status_code == 201
+    limit = _order(seller, is_buy=False, quantity_lots=5, price_ticks=210_000)
+    limit_hash = "0x" + order_hash(limit, 31337, suite.address("Exchange")).hex()
+    stop = _order(seller, is_buy=False, quantity_lots=5, price_ticks=190_000)
+    stop_body = _body(
+        api,
+        seller,
+        stop,
+        order_type="stop_market",  # time in force left out: ioc for a market-style type
+        trigger_price=195_000,
+        oco_with=limit_hash.upper().replace("0X", "0x"),
+    )
+    results = api.post(
+        "/relayer/orders", json={"orders": [_body(api, seller, limit), stop_body]}
+    ).json()["results"]
+    assert [(r["accepted"], r["order"]["status"]) for r in results] == [
+        (True, "open"),
+        (True, "pending_trigger"),
+    ]
+    stop_hash = results[1]["order"]["order_hash"]
+
+    pending = api.get(f"/relayer/orders/{stop_hash}").json()
+    assert pending["signature"] is None  # a valid order on chain: not published yet
+    assert (pending["status"], pending["remaining_lots"], pending["time_in_force"]) == (
+        "pending_trigger",
+        5,
+        "ioc",
+    )
+    assert (pending["trigger_price"], pending["oco_with"]) == (195_000, limit_hash)
+    assert pending["triggered_at"] is None
+    listed = {
+        o["order_hash"]: o for o in api.get(f"/relayer/makers/{seller.address}/orders").json()
+    }
+    assert listed[stop_hash]["signature"] is None
+    assert listed[limit_hash]["signature"] == _sign(api, seller, limit)  # resting: public
+    assert listed[limit_hash]["oco_with"] == stop_hash
+
+    with api.websocket_connect("/relayer/ws") as ws:
+        ws.send_json({"op": "subscribe", "channel": "orders", "maker": seller.address})
+        assert ws.receive_json()["type"] == "subscribed"
+        _trade_at(api, seller, buyer, 195_000)
+        messages = []
+        while not any(
+            m.get("status") == "filled" and m.get("order_hash") == stop_hash for m in messages
+        ):
+            messages.append(ws.receive_json())
+    assert not any("signature" in m for m in messages)
+    by_stop = [m for m in messages if m.get("order_hash") == stop_hash and m["type"] == "order"]
+    assert [(m["status"], m.get("trigger_last_price")) for m in by_stop] == [
+        ("triggered", 195_000),
+        ("filled", None),
+    ]
+    assert any(m.get("order_hash") == limit_hash and m.get("reason") == "oco" for m in messages)
+
+    fired = api.get(f"/relayer/orders/{stop_hash}").json()
+    assert fired["signature"] == stop_body["signature"]  # traded: now it may be public
+    assert (fired["status"], fired["matched_lots"], fired["trigger_last_price"]) == (
+        "filled",
+        5,
+        195_000,
+    )
+    assert fired["triggered_at"] is not None
+    assert [(f["price_ticks"], f["quantity_lots"]) for f in fired["fills"]] == [(192_000, 5)]
+    assert api.get(f"/relayer/orders/{limit_hash}").json()["status"] == "cancelled"
+
+
+def test_bad_conditional_options_are_400_with_the_field(api, seller):
+    order = _order(seller, is_buy=False)
+    response = api.post(
+        "/relayer/order",
+        json=_body(api, seller, order, order_type="trailing_stop_market", trailing_bps=10_000),
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["details"]["field"]) == ("order_option_invalid", "trailing_bps")
+    response = api.post(
+        "/relayer/order",
+        json=_body(api, seller, order, order_type="stop_market", time_in_force="gtc",
+                   trigger_price=1),
+    )  # fmt: skip
+    assert response.json()["details"]["field"] == "time_in_force"
+    response = api.post("/relayer/order", json=_body(api, seller, order, order_type="iceberg"))
+    assert response.status_code == 422  # not an order type at all: the schema refuses it
+    assert api.get(f"/relayer/makers/{seller.address}/orders?status=all").json() == []
+
+
+def test_an_iceberg_shows_only_its_display_in_the_public_book(api, seller, buyer):
+    order = _order(seller, is_buy=False, quantity_lots=10)
+    ack = api.post("/relayer/order", json=_body(api, seller, order, display_lots=3)).json()
+    assert api.get("/relayer/markets/1/book").json()["asks"] == [
+        {"price_ticks": PRICE, "quantity_lots": 3, "orders": 1}
+    ]
+    with api.websocket_connect("/relayer/ws") as ws:
+        ws.send_json({"op": "subscribe", "channel": "book", "market_id": 1})
+        assert ws.receive_json()["asks"] == [[PRICE, 3]]
+        take = _order(buyer, is_buy=True, quantity_lots=4)
+        api.post("/relayer/order", json=_body(api, buyer, take, time_in_force="ioc"))
+        deltas = [ws.receive_json() for _ in range(2)]
+    # 3 shown are taken, 3 more are shown, 1 of them is taken.
+    assert [d["quantity_lots"] for d in deltas] == [3, 2]
+    assert api.get("/relayer/markets/1/book").json()["asks"][0]["quantity_lots"] == 2
+    mine = api.get(f"/relayer/orders/{ack['order_hash']}").json()  # the maker's view: all of it
+    assert (mine["quantity_lots"], mine["display_lots"], mine["remaining_lots"]) == (10, 3, 6)
