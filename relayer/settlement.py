@@ -302,8 +302,12 @@ class SettlementWorker:
         operator: LocalAccount,
         config: SettlementConfig | None = None,
         on_orders_changed: Callable[[list[str]], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.w3 = w3
+        # Batch intervals and the funds-check period are measured on this clock (seconds); a
+        # test passes its own so that a slow machine cannot change which batches go out.
+        self._clock = clock
         self.exchange = exchange
         self.sessions = sessions
         self.operator = operator
@@ -364,7 +368,7 @@ class SettlementWorker:
         report = StepReport()
         with self.sessions() as session:
             self._track(session, report)
-            now = time.monotonic()
+            now = self._clock()
             if now - self._funds_checked_at >= self.config.funds_check_interval:
                 self._check_funds(session, report)
                 self._funds_checked_at = now
@@ -388,7 +392,7 @@ class SettlementWorker:
             if not fills:
                 self._pending_since = None
                 return
-            now = time.monotonic()
+            now = self._clock()
             if self._pending_since is None:
                 self._pending_since = now
             waited = now - self._pending_since

@@ -10,7 +10,8 @@ operator. Traders are dev accounts 1-3 with vault deposits. Orders are signed wi
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,7 +201,9 @@ class Trading:
     def filled_on_chain(self, order: Order) -> int:
         return int(self.exchange.functions.filled(bytes.fromhex(self.digest(order)[2:])).call())
 
-    def worker(self, **config: Any) -> SettlementWorker:
+    def worker(
+        self, clock: Callable[[], float] = time.monotonic, **config: Any
+    ) -> SettlementWorker:
         defaults: dict[str, Any] = {
             "confirmations": 1,
             "max_interval": 0,
@@ -213,6 +216,7 @@ class Trading:
             sessions=self.sessions,
             operator=dev_accounts()[0],
             config=SettlementConfig(**{**defaults, **config}),
+            clock=clock,
         )
 
 

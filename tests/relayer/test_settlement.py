@@ -146,15 +146,21 @@ def test_batches_wait_for_a_full_batch_or_the_interval(anvil, trading: Trading, 
             trading.journal_order(buy, carol)
             trading.journal_fill(sell, buy, 1)
 
-    worker = trading.worker(max_batch=3, max_interval=0.5, funds_check_interval=3600)
+    # The worker's own clock, moved by the test: a slow step can't make a batch due early.
+    now = [1_000.0]
+    worker = trading.worker(
+        clock=lambda: now[0], max_batch=3, max_interval=0.5, funds_check_interval=3600
+    )
     fills(2)
     assert worker.step().submitted == []  # 2 < 3 and not waited 0.5 s yet
-    time.sleep(0.6)
+    now[0] += 0.4
+    assert worker.step().submitted == []  # still not
+    now[0] += 0.1
     assert len(worker.step().submitted) == 1  # the interval passed: a partial batch
     fills(7)
     assert len(worker.step().submitted) == 2  # two full batches now, 1 fill waits
     assert worker.step().submitted == []
-    time.sleep(0.6)
+    now[0] += 0.5
     assert len(worker.step().submitted) == 1
     run_until_idle(worker, anvil.url)
     assert [len(json.loads(s.fill_ids)) for s in trading.settlements()] == [2, 3, 3, 1]
