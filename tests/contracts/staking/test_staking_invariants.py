@@ -244,5 +244,6 @@ def test_staking_accounting(staking, deployer, alice, bob, carol, stk, rwd, chai
     StakingAccounting.succeeded.clear()
     runner().runTest()
     # The invariants were checked after real state changes, not after a run of refusals.
-    for name in ("stake", "withdraw", "claim", "compound", "notifyRewardAmount", "scheduleSnapshot"):
+    called = ("stake", "withdraw", "claim", "compound", "notifyRewardAmount", "scheduleSnapshot")
+    for name in called:
         assert StakingAccounting.succeeded[name] > 0, sorted(StakingAccounting.succeeded.items())

@@ -257,4 +257,3 @@ def test_history_is_written_only_by_the_first_change_after_a_snapshot(
     # A few opcodes for the comparison, no storage access.
     assert abs(pending - plain) < 100 and abs(after - plain) < 100, (plain, pending, after)
     assert crossing - plain > 2 * 20_000, (plain, crossing)
-
