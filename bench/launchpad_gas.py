@@ -6,6 +6,8 @@
     .venv/bin/python bench/launchpad_gas.py --check  # exit 1 if the snapshot is out of date
 
 The snapshot is committed, so a change in gas shows up in review (as v4-core's snapshots/ do).
+Tiers are read from the real StakingPools: creating a tiered sale schedules its snapshot there,
+and a buyer's first purchase reads the weight at it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def measure() -> dict[str, int]:
         vault.grantRole(vault.SCHEDULER_ROLE(), pad, sender=deployer)
         vault.grantRole(vault.SCHEDULER_ROLE(), deployer, sender=deployer)
         vault.grantRole(vault.REVOKER_ROLE(), deployer, sender=deployer)
-        staking = deployer.deploy(project.TestStakingWeights)
+        staking = deployer.deploy(project.StakingPools, deployer, treasury)
+        staking.grantRole(staking.SNAPSHOT_ROLE(), pad, sender=deployer)
         tusd = deployer.deploy(project.TestToken, "Test USD", "tUSD", 6, deployer)
         token = deployer.deploy(project.TestToken, "Project", "PRJ", 18, deployer)
         token.mint(deployer, 10**30, sender=deployer)
@@ -57,7 +60,13 @@ def measure() -> dict[str, int]:
             tusd.approve(pad, 2**256 - 1, sender=buyer)
             kyc.attest(buyer, 1, 2**40, sender=deployer)
             token.mint(buyer, 1, sender=deployer)  # holders already: the common claim path
-        staking.setWeight(0, alice, T0, 5_000, sender=deployer)
+        # Pool 0, flexible only: alice stakes 5,000 base units (weight 5,000, the top tier).
+        stk = deployer.deploy(project.TestToken, "Stake", "STK", 18, deployer)
+        stk.mint(alice, 5_000, sender=deployer)
+        stk.approve(staking, 5_000, sender=alice)
+        staking.createPool(stk, [], [], 0, 0, sender=deployer)
+        chain.pending_timestamp = T0
+        staking.stake(0, 0, 5_000, sender=alice)
 
         def params(start, *, lottery=False, soft_cap=1_000 * USD, kyc_level=1):
             end = start + DAY
@@ -71,7 +80,7 @@ def measure() -> dict[str, int]:
         def new_sale(start, **kwargs):
             chain.pending_timestamp = start - 2 * 3600
             receipt = pad.createSale(params(start, **kwargs), sender=deployer)
-            sale_id = receipt.events[-1].saleId
+            sale_id = next(e for e in receipt.events if e.event_name == "SaleCreated").saleId
             return receipt, sale_id
 
         # ----- a tiered, KYC'd, oversubscribed sale: create, deposit, buy, finalize, settle

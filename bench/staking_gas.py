@@ -7,8 +7,8 @@ Anvil: Cancun).
 
 The common path (`stake`, `withdraw`, `claim`) is an account that already has a position and
 unclaimed rewards, in a pool with one reward token, each call in a later block than the previous
-one (so every weight change appends a new checkpoint to both the account's and the pool's
-`Checkpoints.Trace208`, which IStakingWeights requires for the launchpad's snapshots).
+one, with no snapshot reached since the account's and the pool's last change (history is written
+only by the first change after a scheduled snapshot: `*_first_after_snapshot`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ def measure() -> dict[str, int]:
     with networks.ethereum.local.use_provider("test"):
         clock = iter(range(START, START + 10**8, 3_600))
 
-        def tick() -> None:
-            chain.pending_timestamp = next(clock)
+        def tick() -> int:
+            timestamp = next(clock)
+            chain.pending_timestamp = timestamp
+            return timestamp
 
         admin, alice, bob, carol, treasury = (accounts.test_accounts[i] for i in range(5))
         staking = admin.deploy(project.StakingPools, admin, treasury)
@@ -98,6 +100,28 @@ def measure() -> dict[str, int]:
         tick()
         gas["fund_rewards_top_up"] = staking.notifyRewardAmount(
             0, rwd, 1_000 * UNIT, 52 * WEEK, sender=admin
+        ).gas_used
+
+        # Snapshots (the launchpad schedules one per tiered sale): one still to come costs the
+        # common path nothing; the first change after one records the pool's and the account's
+        # weight at it (the first time for either: their history's length slot too), a later
+        # account's first change only its own.
+        now = tick()
+        staking.stake(0, 0, 100 * UNIT, sender=bob)  # bob back in the pool
+        gas["schedule_snapshot"] = staking.scheduleSnapshot(0, now + 5_400, sender=admin).gas_used
+        tick()
+        gas["stake_snapshot_pending"] = staking.stake(0, 0, 100 * UNIT, sender=alice).gas_used
+        tick()
+        gas["stake_first_after_snapshot"] = staking.stake(0, 0, 100 * UNIT, sender=alice).gas_used
+        now = tick()
+        # The pool has passed the snapshot already: only bob's weight at it is recorded.
+        gas["stake_first_after_snapshot_pool_passed"] = staking.stake(
+            0, 0, 100 * UNIT, sender=bob
+        ).gas_used
+        staking.scheduleSnapshot(0, now + 1_800, sender=admin)
+        tick()
+        gas["withdraw_first_after_snapshot"] = staking.withdraw(
+            0, 0, 100 * UNIT, sender=alice
         ).gas_used
 
         # Pool 1: STK staked and STK rewards (compounding), penalties streamed to the stakers,

@@ -559,8 +559,9 @@ class StakingRewardPayment(_LogRow, Base):
 class StakingAdminAction(_LogRow, Base):
     """The admin's side: ``CarriedRewardsRecovered`` (``carry_recovered``), ``ExcessSwept``
     (``excess_swept``), ``TreasuryChanged`` (``treasury_changed``), ``Paused`` / ``Unpaused``
-    (``paused`` / ``unpaused``, ``to`` = who). The latest pause row says whether staking is
-    paused."""
+    (``paused`` / ``unpaused``, ``to`` = who), ``SnapshotScheduled`` (``snapshot_scheduled``,
+    ``amount`` = the snapshot's time in unix seconds). The latest pause row says whether staking
+    is paused."""
 
     __tablename__ = "staking_admin_actions"
     __table_args__ = (

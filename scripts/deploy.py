@@ -235,8 +235,8 @@ def _setup_staking(ctx: DeployContext, staking: Any, fresh: bool) -> None:
 
 
 # Launchpad: the platform fee on sale proceeds (bps) and how long after a sale's end its lottery
-# seed may be revealed. Each sale names its own staking-weights source (SaleParams.staking), so
-# nothing here depends on the staking contract being deployed.
+# seed may be revealed. Each sale names its own staking-weights source (SaleParams.staking); the
+# suite's StakingPools lets the launchpad schedule the snapshots of tiered sales (SNAPSHOT_ROLE).
 LAUNCHPAD_FEE_BPS = 250
 LAUNCHPAD_REVEAL_WINDOW = 2 * 24 * 60 * 60
 
@@ -270,6 +270,13 @@ def _setup_launchpad(ctx: DeployContext, launchpad: Any, fresh: bool) -> None:
     if not vault.hasRole(role, launchpad.address):
         vault.grantRole(role, launchpad.address, sender=ctx.deployer)
         ctx.log(f"granted VestingVault SCHEDULER_ROLE to the Launchpad {launchpad.address}")
+    # A tiered sale schedules its snapshot on the staking contract when it is created.
+    staking = ctx.instances.get("StakingPools")
+    if staking is not None:
+        role = staking.SNAPSHOT_ROLE()
+        if not staking.hasRole(role, launchpad.address):
+            staking.grantRole(role, launchpad.address, sender=ctx.deployer)
+            ctx.log(f"granted StakingPools SNAPSHOT_ROLE to the Launchpad {launchpad.address}")
     _grant_local_role(
         "SALE_MANAGER_ROLE", "TIGEREX_LAUNCHPAD_MANAGER", "Launchpad SALE_MANAGER_ROLE"
     )(ctx, launchpad, fresh)

@@ -28,7 +28,10 @@ import {IVestingVault} from "./IVestingVault.sol";
 ///
 /// Allocation (payment units). A buyer's tier is the highest `i` with
 /// `staking.weightAt(poolId, buyer, snapshotTime) >= tierThresholds[i]`, read at the buyer's first
-/// purchase; it guarantees `tierAllocations[i]`. Of a commitment `c` with guarantee `cap`, the
+/// purchase; it guarantees `tierAllocations[i]`. The staking contract keeps weights only at
+/// snapshot times scheduled in advance, so `createSale` schedules the sale's snapshot there
+/// (`staking.scheduleSnapshot(poolId, snapshotTime)`, which needs the launchpad to hold its
+/// snapshot role): a sale with tiers needs now <= snapshotTime. Of a commitment `c` with guarantee `cap`, the
 /// guaranteed part is `g = min(c, cap)` and the open part `e = c - g`. With `G`, `E` the sums over
 /// all buyers and `H` the hard cap:
 ///   guaranteed fill = g                      if G <= H, else floor(g * H / G)
@@ -79,7 +82,8 @@ interface ILaunchpad {
     /// @param treasury The project's treasury: receives proceeds and unsold tokens.
     /// @param staking Where tier weights are read (address(0): no tiers, everything is open).
     /// @param poolId The staking pool whose weights give the tiers.
-    /// @param snapshotTime The weights are read at this time (before startTime).
+    /// @param snapshotTime The weights are read at this time: before startTime and, for a sale
+    ///        with tiers, not in the past (it is scheduled on `staking` at creation).
     /// @param startTime First second purchases are accepted.
     /// @param endTime Last second purchases are accepted.
     /// @param price Payment base units per PRICE_SCALE sale-token base units.
@@ -183,7 +187,8 @@ interface ILaunchpad {
 
     /// @notice A token or the treasury is the zero address, or the sale and payment tokens are equal.
     error LaunchpadInvalidTokens(address saleToken, address paymentToken, address treasury);
-    /// @notice Times must satisfy now < startTime, snapshotTime < startTime < endTime <= vesting start.
+    /// @notice Times must satisfy now < startTime, snapshotTime < startTime < endTime <= vesting start,
+    ///         and, for a sale with tiers, now <= snapshotTime.
     error LaunchpadInvalidTimes(uint64 snapshotTime, uint64 startTime, uint64 endTime, uint32 vestingStart);
     /// @notice Need price > 0, softCap <= hardCap, 0 < tokensFor(hardCap) <= type(uint112).max.
     error LaunchpadInvalidCaps(uint128 price, uint128 softCap, uint128 hardCap);

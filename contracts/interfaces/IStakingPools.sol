@@ -11,8 +11,9 @@ import {IStakingWeights} from "./IStakingWeights.sol";
 ///
 /// Reward share: a position's weight is `amount * boostBps / 10_000` (rounded down); an account's
 /// weight in a pool is the sum over its positions; rewards are shared by weight with a
-/// reward-per-weight accumulator settled before every weight change. The same weights are
-/// checkpointed by block timestamp for `IStakingWeights` (launchpad tiers).
+/// reward-per-weight accumulator settled before every weight change. The same weights are kept at
+/// scheduled snapshot times for `IStakingWeights` (launchpad tiers): a holder of SNAPSHOT_ROLE
+/// (the launchpad) schedules them, at most MAX_PENDING_SNAPSHOTS still to come per pool.
 ///
 /// Positions: one per (pool, account, lock option). Adding to a locked position restarts its lock
 /// for the whole amount (`unlockAt = now + duration`).
@@ -123,6 +124,8 @@ interface IStakingPools is IStakingWeights {
     error StakingNotCompoundable(uint256 poolId);
     error StakingNothingToCompound(uint256 poolId, address account);
     error StakingNothingToRecover(address token);
+    /// @notice Pool `poolId` already has `max` snapshots still to come.
+    error StakingTooManySnapshots(uint256 poolId, uint256 max);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -202,6 +205,8 @@ interface IStakingPools is IStakingWeights {
 
     function REWARD_DISTRIBUTOR_ROLE() external view returns (bytes32);
     function PAUSER_ROLE() external view returns (bytes32);
+    /// @notice May schedule snapshots (`scheduleSnapshot`): the launchpad, granted by the admin.
+    function SNAPSHOT_ROLE() external view returns (bytes32);
     function MAX_REWARD_TOKENS() external view returns (uint256);
     function MAX_LOCK_OPTIONS() external view returns (uint256);
     function MAX_LOCK_DURATION() external view returns (uint32);
@@ -209,6 +214,8 @@ interface IStakingPools is IStakingWeights {
     function MAX_PENALTY_BPS() external view returns (uint16);
     function MIN_REWARD_DURATION() external view returns (uint256);
     function MAX_REWARD_DURATION() external view returns (uint256);
+    /// @notice Most snapshots of one pool scheduled and not yet reached.
+    function MAX_PENDING_SNAPSHOTS() external view returns (uint256);
 
     /*//////////////////////////////////////////////////////////////
                                  ADMIN
@@ -279,6 +286,12 @@ interface IStakingPools is IStakingWeights {
         external
         view
         returns (PositionInfo memory);
+
+    /// @notice Whether a snapshot of the pool's weights is scheduled (or was taken) at `timepoint`.
+    function isSnapshot(uint256 poolId, uint256 timepoint) external view returns (bool);
+
+    /// @notice The pool's scheduled snapshot times not reached yet, earliest first.
+    function pendingSnapshots(uint256 poolId) external view returns (uint48[] memory);
 
     /// @notice The account's current weight in the pool (the sum over its positions).
     function weightOf(uint256 poolId, address account) external view returns (uint256);

@@ -83,6 +83,8 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ILaunchpad
+    /// @dev The snapshot is scheduled on the staking contract last, after every effect and the
+    ///      event (the manager chose that contract; this one needs its snapshot role).
     function createSale(SaleParams calldata params)
         external
         onlyRole(SALE_MANAGER_ROLE)
@@ -112,6 +114,9 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
         _tierAllocations[saleId] = params.tierAllocations;
         _states[saleId].status = Status.Active;
         emit SaleCreated(saleId, params.saleToken, params.paymentToken, params, _feeBps);
+        // Tiers read the weights at the snapshot, which the staking contract keeps only for times
+        // scheduled before they come.
+        if (params.tierThresholds.length != 0) params.staking.scheduleSnapshot(params.poolId, params.snapshotTime);
     }
 
     /// @inheritdoc ILaunchpad
@@ -466,9 +471,10 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
             p.saleToken == address(0) || p.paymentToken == address(0) || p.treasury == address(0)
                 || p.saleToken == p.paymentToken
         ) revert LaunchpadInvalidTokens(p.saleToken, p.paymentToken, p.treasury);
+        uint256 tiers = p.tierThresholds.length;
         if (
             p.startTime <= block.timestamp || p.snapshotTime >= p.startTime || p.endTime <= p.startTime
-                || p.vesting.start < p.endTime
+                || p.vesting.start < p.endTime || (tiers != 0 && p.snapshotTime < block.timestamp)
         ) revert LaunchpadInvalidTimes(p.snapshotTime, p.startTime, p.endTime, p.vesting.start);
         if (p.price == 0 || p.hardCap == 0 || p.softCap > p.hardCap) {
             revert LaunchpadInvalidCaps(p.price, p.softCap, p.hardCap);
@@ -483,7 +489,6 @@ contract Launchpad is ILaunchpad, AccessControl, ReentrancyGuardTransient {
             revert LaunchpadInvalidVesting(p.vesting.tgeBps, p.vesting.revocable);
         }
         if (p.kycLevel != 0 && address(_kyc) == address(0)) revert LaunchpadKYCUnavailable(p.kycLevel);
-        uint256 tiers = p.tierThresholds.length;
         if (tiers != p.tierAllocations.length || tiers > MAX_TIERS) revert LaunchpadInvalidTiers(tiers);
         if (tiers != 0 && address(p.staking) == address(0)) revert LaunchpadInvalidTiers(0);
         uint256 previous;

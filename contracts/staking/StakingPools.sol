@@ -13,9 +13,9 @@ import {IStakingPools} from "../interfaces/IStakingPools.sol";
 import {IStakingWeights} from "../interfaces/IStakingWeights.sol";
 
 /// @title StakingPools
-/// @notice Multi-pool, multi-reward staking with flexible and boosted locked positions, and
-///         timestamp checkpoints of every weight for the launchpad. See IStakingPools and
-///         contracts/staking/README.md for the accounting and the hard cases.
+/// @notice Multi-pool, multi-reward staking with flexible and boosted locked positions, and the
+///         weights at scheduled snapshot times for the launchpad. See IStakingPools and
+///         contracts/staking/README.md for the accounting, the snapshots and the hard cases.
 contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
@@ -28,6 +28,8 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     bytes32 public constant REWARD_DISTRIBUTOR_ROLE = keccak256("REWARD_DISTRIBUTOR_ROLE");
     /// @inheritdoc IStakingPools
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @inheritdoc IStakingPools
+    bytes32 public constant SNAPSHOT_ROLE = keccak256("SNAPSHOT_ROLE");
     /// @inheritdoc IStakingPools
     uint256 public constant MAX_REWARD_TOKENS = 4;
     /// @inheritdoc IStakingPools
@@ -42,6 +44,8 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     uint256 public constant MIN_REWARD_DURATION = 1 hours;
     /// @inheritdoc IStakingPools
     uint256 public constant MAX_REWARD_DURATION = 4 * 365 days;
+    /// @inheritdoc IStakingPools
+    uint256 public constant MAX_PENDING_SNAPSHOTS = 8;
 
     uint16 private constant _BPS = 10_000;
     /// @dev Rates and the accumulator carry 18 extra decimals, so that rounding loses less than
@@ -53,22 +57,35 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Slot 0 is everything a stake reads; slot 1 the pool's staked amount.
+    /// @dev Three slots, each read once by a stake or a withdrawal: the configuration, the totals
+    ///      (the only pool slot they write), and what every settlement reads (the first reward
+    ///      token and the snapshot cursors, which only move when a scheduled snapshot is passed).
+    ///      A pool's totals are kept in 128 bits each: 3.4e38 base units, far above any supply.
     struct Pool {
         address stakingToken;
         ExitPolicy exitPolicy;
         uint16 penaltyBps;
         uint8 lockCount; // including the flexible option 0
         uint8 rewardCount;
-        uint256 totalStaked;
+        uint128 totalStaked;
+        uint128 totalWeight;
+        address firstRewardToken; // reward token 0; the others are in _rewardTokens
+        // The latest scheduled snapshot before the pool's last pass (0: none) and the earliest
+        // one at or after it (0: none), which is _pendingSnapshots[poolId][0].
+        uint48 lastSnapshot;
+        uint48 nextSnapshot;
     }
 
-    /// @dev Slot 0 packs what every update reads and writes; the accumulator and carry follow.
+    /// @dev Slot 0 is what every update writes, slot 1 what it reads (written by fundings), then
+    ///      the carry. The accumulator is kept in 208 bits: it grows by at most
+    ///      rewards * 1e18 / totalWeight, so even at a total weight of 1 it would take more than
+    ///      1e44 reward base units to fill it; should it ever overflow, the update reverts and
+    ///      `emergencyWithdraw` (which runs no stream) still returns every principal.
     struct Stream {
+        uint208 rewardPerWeightScaled;
+        uint48 lastUpdate;
         uint160 rateScaled;
         uint48 periodFinish;
-        uint48 lastUpdate;
-        uint256 rewardPerWeightScaled;
         uint256 carryScaled;
     }
 
@@ -82,6 +99,14 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         uint48 unlockAt;
     }
 
+    /// @dev An account's live weight in a pool (at most the pool's total, so 128 bits) and when it
+    ///      first and last changed (0: never), which decide whether a change must record history.
+    struct AccountWeight {
+        uint128 weight;
+        uint48 firstChange;
+        uint48 lastChange;
+    }
+
     address private _treasury;
     uint256 private _poolCount;
     mapping(uint256 poolId => Pool pool) private _pools;
@@ -92,12 +117,19 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         _accountRewards;
     mapping(uint256 poolId => mapping(address account => mapping(uint256 lockIndex => Position position))) private
         _positions;
-    mapping(uint256 poolId => mapping(address account => Checkpoints.Trace208 weights)) private _accountWeights;
-    mapping(uint256 poolId => Checkpoints.Trace208 weights) private _totalWeights;
+    mapping(uint256 poolId => mapping(address account => AccountWeight weight)) private _accountWeights;
     mapping(address token => uint256 amount) private _rewardReserve;
+    // Snapshots: the times scheduled per pool, the ones not passed yet by the pool (ascending,
+    // zeros after the last), and the weights at them, keyed by the latest snapshot each value
+    // held for (see _valueAt).
+    mapping(uint256 poolId => mapping(uint256 timepoint => bool scheduled)) private _isSnapshot;
+    mapping(uint256 poolId => uint48[MAX_PENDING_SNAPSHOTS] times) private _pendingSnapshots;
+    mapping(uint256 poolId => mapping(address account => Checkpoints.Trace208 weights)) private _accountHistory;
+    mapping(uint256 poolId => Checkpoints.Trace208 weights) private _totalHistory;
 
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (pools, reward tokens, treasury, recoveries),
-    ///        REWARD_DISTRIBUTOR_ROLE and PAUSER_ROLE.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (pools, reward tokens, treasury, recoveries, and
+    ///        granting SNAPSHOT_ROLE to the launchpad), REWARD_DISTRIBUTOR_ROLE, PAUSER_ROLE and
+    ///        SNAPSHOT_ROLE.
     /// @param treasury_ Receives early-exit penalties of pools with `PenaltyToTreasury`.
     constructor(address admin, address treasury_) {
         if (admin == address(0)) revert StakingInvalidAddress(admin);
@@ -105,6 +137,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REWARD_DISTRIBUTOR_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
+        _grantRole(SNAPSHOT_ROLE, admin);
         _treasury = treasury_;
         emit TreasuryChanged(treasury_);
     }
@@ -132,9 +165,8 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         poolId = _poolCount++;
         uint32[] memory durations = new uint32[](count + 1);
         uint16[] memory boosts = new uint16[](count + 1);
-        durations[0] = 0;
+        // Option 0 (flexible) is not stored: _lockOption answers it without a storage read.
         boosts[0] = _BPS;
-        _lockOptions[poolId][0] = LockOption({duration: 0, boostBps: _BPS});
         for (uint256 i; i < count; ++i) {
             uint32 duration = lockDurations[i];
             uint16 boost = boostBps[i];
@@ -160,7 +192,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     function addRewardToken(uint256 poolId, address rewardToken) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (rewardToken == address(0)) revert StakingInvalidAddress(rewardToken);
         Pool storage pool = _pool(poolId);
-        if (_rewardIndex(poolId, pool.rewardCount, rewardToken) != type(uint256).max) {
+        if (_rewardIndex(poolId, pool, rewardToken) != type(uint256).max) {
             revert StakingRewardTokenExists(poolId, rewardToken);
         }
         _addRewardToken(poolId, pool, rewardToken);
@@ -177,7 +209,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         onlyRole(REWARD_DISTRIBUTOR_ROLE)
     {
         Pool storage pool = _pool(poolId);
-        if (_rewardIndex(poolId, pool.rewardCount, rewardToken) == type(uint256).max) {
+        if (_rewardIndex(poolId, pool, rewardToken) == type(uint256).max) {
             revert StakingNotRewardToken(poolId, rewardToken);
         }
         if (duration < MIN_REWARD_DURATION || duration > MAX_REWARD_DURATION) revert StakingInvalidDuration(duration);
@@ -188,7 +220,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         }
 
         Stream storage stream = _streams[poolId][rewardToken];
-        _updateStream(stream, _totalWeights[poolId].latest());
+        _updateStream(stream, pool.totalWeight);
         uint256 carriedIn = stream.carryScaled;
         uint256 finish = stream.periodFinish;
         if (block.timestamp < finish) carriedIn += (finish - block.timestamp) * stream.rateScaled;
@@ -216,13 +248,13 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         Pool storage pool = _pool(poolId);
-        if (_rewardIndex(poolId, pool.rewardCount, rewardToken) == type(uint256).max) {
+        if (_rewardIndex(poolId, pool, rewardToken) == type(uint256).max) {
             revert StakingNotRewardToken(poolId, rewardToken);
         }
         if (to == address(0)) revert StakingInvalidAddress(to);
         Stream storage stream = _streams[poolId][rewardToken];
         // Zero-weight time up to now becomes carry first.
-        _updateStream(stream, _totalWeights[poolId].latest());
+        _updateStream(stream, pool.totalWeight);
         uint256 amount = stream.carryScaled / _PRECISION;
         if (amount == 0) revert StakingNothingToRecover(rewardToken);
         stream.carryScaled -= amount * _PRECISION;
@@ -260,6 +292,35 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     }
 
     /*//////////////////////////////////////////////////////////////
+                                SNAPSHOTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStakingWeights
+    /// @dev Passing the snapshots already reached first (recording the pool's total at them) keeps
+    ///      the pending list to snapshots still to come, so the cap never counts a past one.
+    function scheduleSnapshot(uint256 poolId, uint256 timepoint) external onlyRole(SNAPSHOT_ROLE) {
+        Pool storage pool = _pool(poolId);
+        if (timepoint < block.timestamp || timepoint > type(uint48).max) {
+            revert StakingInvalidSnapshotTime(poolId, timepoint, uint48(block.timestamp));
+        }
+        if (_isSnapshot[poolId][timepoint]) return; // another sale uses the same time
+        _passSnapshots(poolId, pool);
+        uint48[MAX_PENDING_SNAPSHOTS] memory pending = _pendingSnapshots[poolId];
+        if (pending[MAX_PENDING_SNAPSHOTS - 1] != 0) revert StakingTooManySnapshots(poolId, MAX_PENDING_SNAPSHOTS);
+        // Insert in order: from the insertion point on, each entry moves one place up.
+        // Cannot truncate: checked above.
+        uint48 carried = uint48(timepoint);
+        for (uint256 i; carried != 0; ++i) {
+            uint48 here = pending[i];
+            if (here == 0 || here > carried) (pending[i], carried) = (carried, here);
+        }
+        _pendingSnapshots[poolId] = pending;
+        _isSnapshot[poolId][timepoint] = true;
+        pool.nextSnapshot = pending[0];
+        emit SnapshotScheduled(poolId, uint48(timepoint));
+    }
+
+    /*//////////////////////////////////////////////////////////////
                                  STAKER
     //////////////////////////////////////////////////////////////*/
 
@@ -271,13 +332,12 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         Pool storage pool = _pool(poolId);
         LockOption memory lock = _lockOption(poolId, pool, lockIndex);
         if (amount == 0) revert StakingInvalidAmount(0, 0);
-        address token = pool.stakingToken;
-        uint256 received = _pull(token, amount);
+        uint256 received = _pull(pool.stakingToken, amount);
         if (received == 0) revert StakingInvalidAmount(amount, 0);
 
-        pool.totalStaked += received;
-        (uint256 accountWeight, uint256 totalWeight) = _settle(poolId, pool.rewardCount, msg.sender);
-        _grow(poolId, lockIndex, lock, received, accountWeight, totalWeight, false);
+        pool.totalStaked = SafeCast.toUint128(pool.totalStaked + received);
+        (uint256 accountWeight, uint256 totalWeight) = _settle(poolId, pool, msg.sender);
+        _grow(poolId, pool, lockIndex, lock, received, accountWeight, totalWeight, false);
     }
 
     /// @inheritdoc IStakingPools
@@ -285,9 +345,10 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         Pool storage pool = _pool(poolId);
         (uint256 oldAmount, uint16 boostBps, uint256 penalty) = _checkWithdrawal(poolId, pool, lockIndex, amount);
         (uint256 newAmount, uint256 accountWeight, uint256 totalWeight) =
-            _shrink(poolId, pool.rewardCount, lockIndex, boostBps, oldAmount, amount);
+            _shrink(poolId, pool, lockIndex, boostBps, oldAmount, amount);
         address token = pool.stakingToken;
-        pool.totalStaked -= amount;
+        // Cannot truncate: amount <= the position's amount <= totalStaked, a uint128.
+        pool.totalStaked -= uint128(amount);
         bool toTreasury = pool.exitPolicy == ExitPolicy.PenaltyToTreasury;
         if (penalty != 0 && !toTreasury) {
             // The penalty moves from principal to the pool's reward stream in the same token.
@@ -304,11 +365,11 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     function claim(uint256 poolId) external nonReentrant whenNotPaused {
         Pool storage pool = _pool(poolId);
         uint256 count = pool.rewardCount;
-        _settle(poolId, count, msg.sender);
+        _settle(poolId, pool, msg.sender);
         address[] memory tokens = new address[](count);
         uint256[] memory amounts = new uint256[](count);
         for (uint256 i; i < count; ++i) {
-            address token = _rewardTokens[poolId][i];
+            address token = _rewardToken(poolId, pool, i);
             AccountReward storage reward = _accountRewards[poolId][msg.sender][token];
             uint256 amount = reward.accrued;
             if (amount == 0) continue;
@@ -330,16 +391,15 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         Pool storage pool = _pool(poolId);
         LockOption memory lock = _lockOption(poolId, pool, lockIndex);
         address token = pool.stakingToken;
-        uint256 count = pool.rewardCount;
-        if (_rewardIndex(poolId, count, token) == type(uint256).max) revert StakingNotCompoundable(poolId);
-        (uint256 accountWeight, uint256 totalWeight) = _settle(poolId, count, msg.sender);
+        if (_rewardIndex(poolId, pool, token) == type(uint256).max) revert StakingNotCompoundable(poolId);
+        (uint256 accountWeight, uint256 totalWeight) = _settle(poolId, pool, msg.sender);
         AccountReward storage reward = _accountRewards[poolId][msg.sender][token];
         amount = reward.accrued;
         if (amount == 0) revert StakingNothingToCompound(poolId, msg.sender);
         reward.accrued = 0;
         _rewardReserve[token] -= amount;
-        pool.totalStaked += amount;
-        _grow(poolId, lockIndex, lock, amount, accountWeight, totalWeight, true);
+        pool.totalStaked = SafeCast.toUint128(pool.totalStaked + amount);
+        _grow(poolId, pool, lockIndex, lock, amount, accountWeight, totalWeight, true);
     }
 
     /// @inheritdoc IStakingPools
@@ -348,13 +408,12 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     ///      account had earned up to that update is forfeited into the carry, so nothing is stuck.
     function emergencyWithdraw(uint256 poolId) external nonReentrant whenPaused {
         Pool storage pool = _pool(poolId);
-        Checkpoints.Trace208 storage accountTrace = _accountWeights[poolId][msg.sender];
-        uint256 accountWeight = accountTrace.latest();
-        uint256 totalWeight = _totalWeights[poolId].latest() - accountWeight;
+        uint256 accountWeight = _accountWeights[poolId][msg.sender].weight;
+        uint256 totalWeight = pool.totalWeight - accountWeight;
 
         uint256 rewardCount = pool.rewardCount;
         for (uint256 i; i < rewardCount; ++i) {
-            address token = _rewardTokens[poolId][i];
+            address token = _rewardToken(poolId, pool, i);
             Stream storage stream = _streams[poolId][token];
             AccountReward storage reward = _accountRewards[poolId][msg.sender][token];
             uint256 perWeight = stream.rewardPerWeightScaled;
@@ -378,9 +437,10 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
             emit EmergencyWithdrawn(poolId, msg.sender, i, amount, totalWeight);
         }
         if (total == 0) revert StakingInsufficientStake(poolId, msg.sender, 0, 1, 0);
-        _checkpoint(poolId, msg.sender, 0, totalWeight);
+        _recordWeights(poolId, pool, msg.sender, 0, totalWeight);
         address token = pool.stakingToken;
-        pool.totalStaked -= total;
+        // Cannot truncate: total is the sum of the account's positions, part of totalStaked.
+        pool.totalStaked -= uint128(total);
         IERC20(token).safeTransfer(msg.sender, total);
     }
 
@@ -390,12 +450,37 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IStakingWeights
     function weightAt(uint256 poolId, address account, uint256 timepoint) external view returns (uint256) {
-        return _accountWeights[poolId][account].upperLookupRecent(_pastTimepoint(timepoint));
+        uint48 snapshot = _pastSnapshot(poolId, timepoint);
+        AccountWeight storage current = _accountWeights[poolId][account];
+        uint256 firstChange = current.firstChange;
+        // Never staked by then: the account's first change came after the snapshot (or never).
+        if (firstChange == 0 || firstChange > snapshot) return 0;
+        return _valueAt(_accountHistory[poolId][account], snapshot, current.weight);
     }
 
     /// @inheritdoc IStakingWeights
     function totalWeightAt(uint256 poolId, uint256 timepoint) external view returns (uint256) {
-        return _totalWeights[poolId].upperLookupRecent(_pastTimepoint(timepoint));
+        uint48 snapshot = _pastSnapshot(poolId, timepoint);
+        return _valueAt(_totalHistory[poolId], snapshot, _pools[poolId].totalWeight);
+    }
+
+    /// @inheritdoc IStakingPools
+    function isSnapshot(uint256 poolId, uint256 timepoint) external view returns (bool) {
+        return _isSnapshot[poolId][timepoint];
+    }
+
+    /// @inheritdoc IStakingPools
+    function pendingSnapshots(uint256 poolId) external view returns (uint48[] memory times) {
+        uint48[MAX_PENDING_SNAPSHOTS] memory pending = _pendingSnapshots[poolId];
+        // Entries the pool has not passed yet may lie in the past: leave those out.
+        uint256 first;
+        while (first < MAX_PENDING_SNAPSHOTS && pending[first] != 0 && pending[first] < block.timestamp) ++first;
+        uint256 end = first;
+        while (end < MAX_PENDING_SNAPSHOTS && pending[end] != 0) ++end;
+        times = new uint48[](end - first);
+        for (uint256 i = first; i < end; ++i) {
+            times[i - first] = pending[i];
+        }
     }
 
     /// @inheritdoc IStakingPools
@@ -410,14 +495,14 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         info.exitPolicy = pool.exitPolicy;
         info.penaltyBps = pool.penaltyBps;
         info.totalStaked = pool.totalStaked;
-        info.totalWeight = _totalWeights[poolId].latest();
+        info.totalWeight = pool.totalWeight;
         info.lockOptions = new LockOption[](pool.lockCount);
         for (uint256 i; i < info.lockOptions.length; ++i) {
-            info.lockOptions[i] = _lockOptions[poolId][i];
+            info.lockOptions[i] = _lockOption(poolId, pool, i);
         }
         info.rewardTokens = new address[](pool.rewardCount);
         for (uint256 i; i < info.rewardTokens.length; ++i) {
-            info.rewardTokens[i] = _rewardTokens[poolId][i];
+            info.rewardTokens[i] = _rewardToken(poolId, pool, i);
         }
     }
 
@@ -454,27 +539,27 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IStakingPools
     function weightOf(uint256 poolId, address account) external view returns (uint256) {
-        return _accountWeights[poolId][account].latest();
+        return _accountWeights[poolId][account].weight;
     }
 
     /// @inheritdoc IStakingPools
     function earned(uint256 poolId, address account, address rewardToken) external view returns (uint256) {
         Stream storage stream = _streams[poolId][rewardToken];
-        uint256 totalWeight = _totalWeights[poolId].latest();
+        uint256 totalWeight = _pools[poolId].totalWeight;
         uint256 perWeight = stream.rewardPerWeightScaled;
         uint256 until = Math.min(block.timestamp, stream.periodFinish);
         if (totalWeight != 0 && until > stream.lastUpdate) {
             perWeight += uint256(stream.rateScaled) * (until - stream.lastUpdate) / totalWeight;
         }
         AccountReward storage reward = _accountRewards[poolId][account][rewardToken];
-        uint256 accountWeight = _accountWeights[poolId][account].latest();
+        uint256 accountWeight = _accountWeights[poolId][account].weight;
         return reward.accrued + accountWeight * (perWeight - reward.paidPerWeightScaled) / _PRECISION;
     }
 
     /// @inheritdoc IStakingPools
     function aprWad(uint256 poolId, address rewardToken) external view returns (uint256) {
         Stream storage stream = _streams[poolId][rewardToken];
-        uint256 totalWeight = _totalWeights[poolId].latest();
+        uint256 totalWeight = _pools[poolId].totalWeight;
         if (block.timestamp >= stream.periodFinish || totalWeight == 0) return 0;
         // rateScaled is already reward units * 1e18 per second.
         return uint256(stream.rateScaled) * _YEAR / totalWeight;
@@ -514,19 +599,27 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
+    /// @dev Option 0 is the same flexible option in every pool, answered without a storage read.
     function _lockOption(uint256 poolId, Pool storage pool, uint256 lockIndex)
         private
         view
         returns (LockOption memory)
     {
         if (lockIndex >= pool.lockCount) revert StakingUnknownLock(poolId, lockIndex);
+        if (lockIndex == 0) return LockOption({duration: 0, boostBps: _BPS});
         return _lockOptions[poolId][lockIndex];
     }
 
+    /// @dev Reward token 0 shares a slot with the snapshot cursors (read by every settlement).
+    function _rewardToken(uint256 poolId, Pool storage pool, uint256 index) private view returns (address) {
+        return index == 0 ? pool.firstRewardToken : _rewardTokens[poolId][index];
+    }
+
     /// @dev type(uint256).max when `token` is not a reward token of the pool.
-    function _rewardIndex(uint256 poolId, uint256 count, address token) private view returns (uint256) {
+    function _rewardIndex(uint256 poolId, Pool storage pool, address token) private view returns (uint256) {
+        uint256 count = pool.rewardCount;
         for (uint256 i; i < count; ++i) {
-            if (_rewardTokens[poolId][i] == token) return i;
+            if (_rewardToken(poolId, pool, i) == token) return i;
         }
         return type(uint256).max;
     }
@@ -534,7 +627,8 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     function _addRewardToken(uint256 poolId, Pool storage pool, address token) private {
         uint256 count = pool.rewardCount;
         if (count >= MAX_REWARD_TOKENS) revert StakingTooManyRewardTokens(poolId, MAX_REWARD_TOKENS);
-        _rewardTokens[poolId][count] = token;
+        if (count == 0) pool.firstRewardToken = token;
+        else _rewardTokens[poolId][count] = token;
         // Cannot truncate: count < MAX_REWARD_TOKENS.
         pool.rewardCount = uint8(count + 1);
         emit RewardTokenAdded(poolId, token);
@@ -544,10 +638,26 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         return amount * boostBps / _BPS;
     }
 
-    function _pastTimepoint(uint256 timepoint) private view returns (uint48) {
+    /// @dev `timepoint` as a snapshot of the pool that has been taken.
+    function _pastSnapshot(uint256 poolId, uint256 timepoint) private view returns (uint48) {
+        if (!_isSnapshot[poolId][timepoint]) revert StakingUnknownSnapshot(poolId, timepoint);
         if (timepoint >= block.timestamp) revert StakingFutureLookup(timepoint, uint48(block.timestamp));
-        // Cannot truncate: timepoint < block.timestamp, which fits in 48 bits for millennia.
+        // Cannot truncate: only times that fit in 48 bits are scheduled.
         return uint48(timepoint);
+    }
+
+    /// @dev The value at snapshot `snapshot` (taken) of a weight whose history holds, for each
+    ///      change that was the first after a snapshot, the value before it keyed by the latest
+    ///      snapshot it held for. The value at `snapshot` is therefore the one recorded under the
+    ///      first key at or after it; with none, the weight has not changed since: `current`.
+    function _valueAt(Checkpoints.Trace208 storage history, uint48 snapshot, uint256 current)
+        private
+        view
+        returns (uint256)
+    {
+        (bool exists, uint48 latestKey,) = history.latestCheckpoint();
+        if (exists && latestKey >= snapshot) return history.lowerLookup(snapshot);
+        return current;
     }
 
     /// @dev Pulls `amount` and returns what arrived.
@@ -559,14 +669,15 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
 
     /// @dev Runs every reward stream of the pool up to now and credits `account` at its current
     ///      weight. Returns the account's and the pool's current weights.
-    function _settle(uint256 poolId, uint256 rewardCount, address account)
+    function _settle(uint256 poolId, Pool storage pool, address account)
         private
         returns (uint256 accountWeight, uint256 totalWeight)
     {
-        accountWeight = _accountWeights[poolId][account].latest();
-        totalWeight = _totalWeights[poolId].latest();
+        accountWeight = _accountWeights[poolId][account].weight;
+        totalWeight = pool.totalWeight;
+        uint256 rewardCount = pool.rewardCount;
         for (uint256 i; i < rewardCount; ++i) {
-            address token = _rewardTokens[poolId][i];
+            address token = _rewardToken(poolId, pool, i);
             uint256 perWeight = _updateStream(_streams[poolId][token], totalWeight);
             AccountReward storage reward = _accountRewards[poolId][account][token];
             uint256 paid = reward.paidPerWeightScaled;
@@ -589,9 +700,9 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
             stream.carryScaled += streamed;
         } else {
             perWeight += streamed / totalWeight;
-            stream.rewardPerWeightScaled = perWeight;
         }
-        // Cannot truncate: until <= periodFinish, a uint48.
+        // One write of the slot both live in. Cannot truncate: until <= periodFinish, a uint48.
+        stream.rewardPerWeightScaled = SafeCast.toUint208(perWeight);
         stream.lastUpdate = uint48(until);
     }
 
@@ -613,10 +724,11 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         stream.carryScaled += amountScaled;
     }
 
-    /// @dev Adds `amount` to the caller's position (restarting its lock), checkpoints the new
+    /// @dev Adds `amount` to the caller's position (restarting its lock), records the new
     ///      weights and emits `Staked` or `Compounded`.
     function _grow(
         uint256 poolId,
+        Pool storage pool,
         uint256 lockIndex,
         LockOption memory lock,
         uint256 amount,
@@ -633,7 +745,7 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         uint256 weightGain = _weight(positionAmount, lock.boostBps) - _weight(oldAmount, lock.boostBps);
         accountWeight += weightGain;
         totalWeight += weightGain;
-        _checkpoint(poolId, msg.sender, accountWeight, totalWeight);
+        _recordWeights(poolId, pool, msg.sender, accountWeight, totalWeight);
         if (compounded) {
             emit Compounded(poolId, msg.sender, lockIndex, amount, positionAmount, unlockAt, accountWeight, totalWeight);
         } else {
@@ -661,16 +773,16 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev Settles rewards, takes `amount` out of the caller's position (deleting it when empty)
-    ///      and checkpoints the new weights.
+    ///      and records the new weights.
     function _shrink(
         uint256 poolId,
-        uint256 rewardCount,
+        Pool storage pool,
         uint256 lockIndex,
         uint16 boostBps,
         uint256 oldAmount,
         uint256 amount
     ) private returns (uint256 newAmount, uint256 accountWeight, uint256 totalWeight) {
-        (accountWeight, totalWeight) = _settle(poolId, rewardCount, msg.sender);
+        (accountWeight, totalWeight) = _settle(poolId, pool, msg.sender);
         unchecked {
             // Cannot underflow: the caller checked amount <= oldAmount.
             newAmount = oldAmount - amount;
@@ -686,12 +798,57 @@ contract StakingPools is IStakingPools, AccessControl, Pausable, ReentrancyGuard
         uint256 weightDrop = _weight(oldAmount, boostBps) - _weight(newAmount, boostBps);
         accountWeight -= weightDrop;
         totalWeight -= weightDrop;
-        _checkpoint(poolId, msg.sender, accountWeight, totalWeight);
+        _recordWeights(poolId, pool, msg.sender, accountWeight, totalWeight);
     }
 
-    function _checkpoint(uint256 poolId, address account, uint256 accountWeight, uint256 totalWeight) private {
+    /// @dev Stores the new weights of `account` and the pool. A change that is the first since a
+    ///      scheduled snapshot was reached first records the value before it, which is the value at
+    ///      every snapshot since the previous change: once for the pool (_passSnapshots), once for
+    ///      the account when its last change came at or before the latest snapshot passed. Any
+    ///      other change writes only the two live slots.
+    function _recordWeights(
+        uint256 poolId,
+        Pool storage pool,
+        address account,
+        uint256 accountWeight,
+        uint256 totalWeight
+    ) private {
+        uint256 lastSnapshot = _passSnapshots(poolId, pool);
+        pool.totalWeight = SafeCast.toUint128(totalWeight);
+        AccountWeight storage current = _accountWeights[poolId][account];
+        uint48 firstChange = current.firstChange;
         uint48 now_ = uint48(block.timestamp);
-        _accountWeights[poolId][account].push(now_, SafeCast.toUint208(accountWeight));
-        _totalWeights[poolId].push(now_, SafeCast.toUint208(totalWeight));
+        if (firstChange == 0) {
+            // A first change needs no history: before it the weight was 0 (weightAt knows).
+            firstChange = now_;
+        } else if (current.lastChange <= lastSnapshot) {
+            _accountHistory[poolId][account].push(uint48(lastSnapshot), current.weight);
+        }
+        // Cannot truncate: an account's weight is part of the pool's total, a uint128.
+        _accountWeights[poolId][account] =
+            AccountWeight({weight: uint128(accountWeight), firstChange: firstChange, lastChange: now_});
+    }
+
+    /// @dev Moves the pool past the scheduled snapshots it has reached since its last pass,
+    ///      recording its total weight (unchanged since then) under the latest of them. Returns
+    ///      the latest snapshot before now (0: none).
+    function _passSnapshots(uint256 poolId, Pool storage pool) private returns (uint256 lastSnapshot) {
+        uint256 next = pool.nextSnapshot;
+        lastSnapshot = pool.lastSnapshot;
+        if (next == 0 || next >= block.timestamp) return lastSnapshot;
+        uint48[MAX_PENDING_SNAPSHOTS] memory pending = _pendingSnapshots[poolId];
+        uint256 passed = 1; // pending[0] == next, reached
+        while (passed < MAX_PENDING_SNAPSHOTS && pending[passed] != 0 && pending[passed] < block.timestamp) {
+            ++passed;
+        }
+        lastSnapshot = pending[passed - 1];
+        uint48[MAX_PENDING_SNAPSHOTS] memory rest;
+        for (uint256 i = passed; i < MAX_PENDING_SNAPSHOTS; ++i) {
+            rest[i - passed] = pending[i];
+        }
+        _pendingSnapshots[poolId] = rest;
+        _totalHistory[poolId].push(uint48(lastSnapshot), pool.totalWeight);
+        pool.lastSnapshot = uint48(lastSnapshot);
+        pool.nextSnapshot = rest[0];
     }
 }

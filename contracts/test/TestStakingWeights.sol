@@ -4,9 +4,9 @@ pragma solidity 0.8.30;
 import {IStakingWeights} from "../interfaces/IStakingWeights.sol";
 
 /// @notice Test-only IStakingWeights with weights set directly, so the launchpad's tiers can be
-///         tested before the real staking contract exists. Each (pool, account) keeps a list of
-///         (from, weight) checkpoints; like the real one it refuses timepoints not in the past.
-///         Never deployed by scripts/deploy.py.
+///         tested without staking. Each (pool, account) keeps a list of (from, weight) checkpoints;
+///         like the real one it schedules snapshots (anyone may here) and answers only for a
+///         scheduled snapshot time in the past. Never deployed by scripts/deploy.py.
 contract TestStakingWeights is IStakingWeights {
     struct Checkpoint {
         uint64 from;
@@ -15,6 +15,7 @@ contract TestStakingWeights is IStakingWeights {
 
     mapping(uint256 poolId => mapping(address account => Checkpoint[] checkpoints)) private _weights;
     mapping(uint256 poolId => Checkpoint[] checkpoints) private _totals;
+    mapping(uint256 poolId => mapping(uint256 timepoint => bool scheduled)) private _snapshots;
 
     /// @notice From `from` on, `account` weighs `weight` in pool `poolId` (checkpoints in time order).
     function setWeight(uint256 poolId, address account, uint64 from, uint192 weight) external {
@@ -25,17 +26,27 @@ contract TestStakingWeights is IStakingWeights {
         totals.push(Checkpoint(from, uint192(_latest(totals, type(uint64).max) + weight - previous)));
     }
 
+    function scheduleSnapshot(uint256 poolId, uint256 timepoint) external {
+        if (timepoint < block.timestamp || timepoint > type(uint48).max) {
+            revert StakingInvalidSnapshotTime(poolId, timepoint, uint48(block.timestamp));
+        }
+        if (_snapshots[poolId][timepoint]) return;
+        _snapshots[poolId][timepoint] = true;
+        emit SnapshotScheduled(poolId, uint48(timepoint));
+    }
+
     function weightAt(uint256 poolId, address account, uint256 timepoint) external view returns (uint256) {
-        _requirePast(timepoint);
+        _requirePastSnapshot(poolId, timepoint);
         return _latest(_weights[poolId][account], timepoint);
     }
 
     function totalWeightAt(uint256 poolId, uint256 timepoint) external view returns (uint256) {
-        _requirePast(timepoint);
+        _requirePastSnapshot(poolId, timepoint);
         return _latest(_totals[poolId], timepoint);
     }
 
-    function _requirePast(uint256 timepoint) private view {
+    function _requirePastSnapshot(uint256 poolId, uint256 timepoint) private view {
+        if (!_snapshots[poolId][timepoint]) revert StakingUnknownSnapshot(poolId, timepoint);
         if (timepoint >= block.timestamp) revert StakingFutureLookup(timepoint, uint48(block.timestamp));
     }
 

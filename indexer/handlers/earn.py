@@ -253,6 +253,17 @@ def treasury_changed(event: Event, out: Batch) -> None:
     out.add(StakingAdminAction, _admin(event, "treasury_changed", to=event.args["treasury"]))
 
 
+@on("StakingPools:SnapshotScheduled")
+def snapshot_scheduled(event: Event, out: Batch) -> None:
+    """A snapshot of a pool's weights scheduled (by the launchpad, for a tiered sale); ``amount``
+    holds its time, unix seconds."""
+    a = event.args
+    out.add(
+        StakingAdminAction,
+        _admin(event, "snapshot_scheduled", pool_id=a["poolId"], amount=a["timepoint"]),
+    )
+
+
 @on("StakingPools:Paused")
 def staking_paused(event: Event, out: Batch) -> None:
     """Staking paused (only emergency withdrawals work)."""

@@ -377,8 +377,13 @@ def create_sale(
         int | None, typer.Option(help="StakingPools pool whose weights give tiers.")
     ] = None,
     snapshot: Annotated[
-        str, typer.Option(help="When tier weights are read (before start; default now).")
-    ] = "now",
+        str | None,
+        typer.Option(
+            help="When tier weights are read (unix, +DURATION): before the start and, with tiers, "
+            "not in the past, as StakingPools keeps weights only at snapshots scheduled ahead "
+            "(default: the second before the start)."
+        ),
+    ] = None,
     tier: Annotated[
         list[str] | None,
         typer.Option(
@@ -426,7 +431,7 @@ def create_sale(
         to_checksum_address(treasury) if treasury else chain.sender.address,  # type: ignore[union-attr]
         staking_address,
         pool_id,
-        parse_time(snapshot, now),
+        parse_time(snapshot, now) if snapshot else start_time - 1,
         start_time,
         end_time,
         sale_price(price, payment_decimals=pay_decimals, sale_decimals=_decimals(sold)),

@@ -147,7 +147,9 @@ class EarnActivity:
             self.accounts[8],
             self.staking.address if tiers[0] else ZERO,
             0,
-            now + 1,
+            # The snapshot is scheduled on StakingPools by createSale, so it may not lie in the
+            # past when that transaction is mined: halfway to the start.
+            now + start_in // 2,
             start,
             end,
             PRICE,

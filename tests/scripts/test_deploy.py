@@ -89,6 +89,9 @@ def test_deploy_writes_the_deployments_file(fresh_anvil, tmp_path):
     vault = registry.contract("VestingVault")
     launchpad = data["contracts"]["Launchpad"]["address"]
     assert vault.functions.hasRole(vault.functions.SCHEDULER_ROLE().call(), launchpad).call()
+    # ...and schedules the staking snapshots its tiered sales read.
+    snapshot_role = staking.functions.SNAPSHOT_ROLE().call()
+    assert staking.functions.hasRole(snapshot_role, launchpad).call()
 
 
 def test_redeploy_is_idempotent_and_force_redeploys(fresh_anvil, tmp_path):

@@ -1,12 +1,13 @@
 """Hypothesis stateful test: random stakes, withdrawals (early ones pay penalties), claims,
-compounds, fundings, time jumps and emergency exits over two pools that share a staking token,
-one of which also pays rewards in it.
+compounds, fundings, time jumps, emergency exits and snapshots scheduled over two pools that share
+a staking token, one of which also pays rewards in it.
 
 Invariants, per token: total paid <= total funded; the contract's balance == staked principal +
 reward reserve (nothing else enters in this test); the reserve == funded - paid; principal == the
 pools' totals; and at the end of each run, a pool's total == the sum of its positions, its total
 weight == the sum of its accounts' weights, each the sum of its positions' weights, and the
-rewards every account could claim are covered by the reserve."""
+rewards every account could claim are covered by the reserve; and every snapshot reached answers
+the weights the events reported last at or before its time (0 before any)."""
 
 from collections import Counter
 from typing import ClassVar
@@ -18,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tests.contracts.staking.conftest import BOOSTS, UNIT, WEEK, Policy, create_pool, events
 
 LOCK_COUNT = 4  # flexible + three locks
+SNAPSHOTS_AHEAD = (14, 25, 40, 3 * 86_400)  # seconds after the start (one step lasts 1 s)
 
 
 class StakingAccounting(RuleBasedStateMachine):
@@ -32,6 +34,10 @@ class StakingAccounting(RuleBasedStateMachine):
         self.now = c["chain"].pending_timestamp + 100
         self.funded = {c["stk"].address: 0, c["rwd"].address: 0}
         self.paid = {c["stk"].address: 0, c["rwd"].address: 0}
+        # What the events said: (time, weight) per (pool, account) and per pool, in order.
+        self.weights: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        self.totals: dict[int, list[tuple[int, int]]] = {}
+        self.snapshots: dict[int, set[int]] = {pool: set() for pool in c["pools"]}
         # A live state to start from: both pools funded, every user staked in each.
         staking = c["staking"]
         for pool, token in zip((0, 0, 1), ("stk", "rwd", "rwd"), strict=True):
@@ -43,6 +49,10 @@ class StakingAccounting(RuleBasedStateMachine):
                 4 * WEEK,
                 sender=c["admin"],
             )
+        # Snapshots amid the stakes below, amid the steps, and one a wait may reach.
+        for pool in c["pools"]:
+            for ahead in SNAPSHOTS_AHEAD:
+                self._send(staking.scheduleSnapshot, pool, self.now + ahead, sender=c["admin"])
         for index, user in enumerate(c["users"]):
             for pool in c["pools"]:
                 self._send(staking.stake, pool, index % LOCK_COUNT, 1_000 * UNIT, sender=user)
@@ -64,6 +74,14 @@ class StakingAccounting(RuleBasedStateMachine):
         for withdrawn in events(receipt, "Withdrawn"):
             if withdrawn.poolId == c["pools"][0]:  # penalties there are streamed to stakers
                 self.funded[c["stk"].address] += withdrawn.penalty
+        for name in ("Staked", "Withdrawn", "Compounded", "EmergencyWithdrawn"):
+            for change in events(receipt, name):
+                account = change.get("account")
+                weight = 0 if name == "EmergencyWithdrawn" else change.accountWeight
+                self.weights.setdefault((change.poolId, account), []).append((self.now, weight))
+                self.totals.setdefault(change.poolId, []).append((self.now, change.totalWeight))
+        for scheduled in events(receipt, "SnapshotScheduled"):
+            self.snapshots[scheduled.poolId].add(scheduled.timepoint)
         return receipt
 
     @rule(
@@ -152,6 +170,10 @@ class StakingAccounting(RuleBasedStateMachine):
         c = type(self).ctx
         try:
             self._check_positions(c["staking"], c["pools"], c["users"])
+            # A block after every step, so that each snapshot up to now has been reached.
+            self.now += 1
+            c["chain"].mine(timestamp=self.now)
+            self._check_snapshots(c["staking"], c["users"])
             # Solvent: every account's unclaimed rewards are covered by the reserve.
             for token in (c["stk"], c["rwd"]):
                 owed = sum(
@@ -162,6 +184,21 @@ class StakingAccounting(RuleBasedStateMachine):
                 assert owed <= c["staking"].rewardReserveOf(token)
         finally:
             c["chain"].restore(self.snapshot)
+
+    def _check_snapshots(self, staking, users):
+        """Each snapshot reached by the last block answers what the events said at its time."""
+
+        def at(history, timepoint):
+            return next((w for t, w in reversed(history) if t <= timepoint), 0)
+
+        for pool, snapshots in self.snapshots.items():
+            for timepoint in sorted(t for t in snapshots if t < self.now):
+                assert staking.totalWeightAt(pool, timepoint) == at(
+                    self.totals.get(pool, []), timepoint
+                )
+                for user in users:
+                    expected = at(self.weights.get((pool, user.address), []), timepoint)
+                    assert staking.weightAt(pool, user, timepoint) == expected
 
     @staticmethod
     def _check_positions(staking, pools, users):
@@ -207,5 +244,6 @@ def test_staking_accounting(staking, deployer, alice, bob, carol, stk, rwd, chai
     StakingAccounting.succeeded.clear()
     runner().runTest()
     # The invariants were checked after real state changes, not after a run of refusals.
-    for name in ("stake", "withdraw", "claim", "compound", "notifyRewardAmount"):
-        assert StakingAccounting.succeeded[name] > 0, dict(StakingAccounting.succeeded)
+    called = ("stake", "withdraw", "claim", "compound", "notifyRewardAmount", "scheduleSnapshot")
+    for name in called:
+        assert StakingAccounting.succeeded[name] > 0, sorted(StakingAccounting.succeeded.items())

@@ -52,6 +52,7 @@ def test_admin_holds_every_role(staking, deployer, treasury):
         staking.DEFAULT_ADMIN_ROLE(),
         staking.REWARD_DISTRIBUTOR_ROLE(),
         staking.PAUSER_ROLE(),
+        staking.SNAPSHOT_ROLE(),
     ):
         assert staking.hasRole(role, deployer)
     assert staking.treasury() == treasury.address
@@ -516,35 +517,6 @@ def test_emergency_withdraw_returns_every_position_and_forfeits_rewards(
     # Everything funded is paid, carried (forfeit) or rounding dust: nothing is stuck unseen.
     carry = staking.rewardInfo(pool, rwd).carryScaled // PRECISION
     assert 0 <= staking.rewardReserveOf(rwd) - carry < 10**6
-
-
-# ---------------------------------------------------------------- IStakingWeights
-
-
-def test_weights_are_checkpointed_by_timestamp(staking, alice, bob, pool, now, chain):
-    at(now)
-    staking.stake(pool, 0, 100 * UNIT, sender=alice)
-    at(now + 10)
-    staking.stake(pool, 3, 100 * UNIT, sender=bob)
-    at(now + 20)
-    staking.withdraw(pool, 0, 40 * UNIT, sender=alice)
-    chain.mine(timestamp=now + 30)
-    assert staking.weightAt(pool, alice, now - 1) == 0
-    assert staking.weightAt(pool, alice, now) == 100 * UNIT
-    assert staking.weightAt(pool, alice, now + 19) == 100 * UNIT
-    assert staking.weightAt(pool, alice, now + 20) == 60 * UNIT
-    assert staking.weightAt(pool, bob, now + 10) == 200 * UNIT
-    assert staking.totalWeightAt(pool, now + 9) == 100 * UNIT
-    assert staking.totalWeightAt(pool, now + 15) == 300 * UNIT
-    assert staking.totalWeightAt(pool, now + 29) == 260 * UNIT
-
-
-def test_weight_lookups_refuse_the_present_and_future(staking, alice, pool, chain):
-    future = chain.pending_timestamp + 10**6
-    with ape.reverts(staking.StakingFutureLookup, timepoint=future):
-        staking.weightAt(pool, alice, future)
-    with ape.reverts(staking.StakingFutureLookup, timepoint=future):
-        staking.totalWeightAt(pool, future)
 
 
 # ------------------------------------------------------------------- admin: recovery

@@ -129,6 +129,9 @@ def test_sale_with_lottery_seed_from_create_to_finalize(
         [300 * TUSD, 450 * TUSD],
     ]
     assert config[9] == activity.staking.address and config[10] == 0
+    # Tier weights are read the second before the start, a snapshot scheduled on StakingPools.
+    assert config[8] == config[1] - 1
+    assert activity.staking.functions.isSnapshot(0, config[8]).call()
     assert config[3] is True and tuple(config[16]) == (config[6], 0, 30 * 86400, 2000, False)
 
     code, out = cli("deposit-sale-tokens", str(sale_id), "--amount", "2000", "--dev-account", "0")
