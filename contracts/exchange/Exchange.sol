@@ -17,10 +17,12 @@ import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 /// @notice TigerEx settlement contract: a vault plus on-chain verification and settlement of
 ///         EIP-712 signed limit orders, matched by the relayer (`settle`) or taken directly by
 ///         anyone (`fillOrder`). See IExchange and contracts/exchange/README.md.
-/// @dev Laid out for settlement gas: a market is three slots (read as three words, once per
-///      batch, its fees accrued in memory and written once), an order's state one word,
-///      `_paused` shares its slot with the fee recipient and the withdrawal delay; orders are
-///      copied from calldata once per match. Where the gas goes: contracts/exchange/README.md.
+/// @dev Laid out for settlement gas: a market is two slots naming its tokens by registry id
+///      (read as two words, once per batch, its fees accrued in memory and written once), an
+///      order's state one word, a balance one slot keyed by (account, token id) with a single
+///      hash, `_paused` shares its slot with the fee recipient, the withdrawal delay and the
+///      token count; orders are copied from calldata once per match. Where the gas goes:
+///      contracts/exchange/README.md.
 contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -56,31 +58,36 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     uint256 private constant _ERC1271_GAS_RESERVE = ERC1271_GAS_LIMIT / 63 + 5_000;
     /// @dev Size of an encoded `Order` (nine static fields).
     uint256 private constant _ORDER_SIZE = 9 * 32;
+    /// @dev The constructor registers WETH first (see `_registerToken`).
+    uint32 private constant _WETH_TOKEN_ID = 1;
 
     // --------------------------------------------------------------------------- STORAGE
 
-    /// @dev Three slots; the grid limits (lotSize < 2**96, tickSize < 2**64) keep every
-    ///      amount below 2**192 (quantity and price are uint64). Settlement reads the slots as
-    ///      raw words (`_loadMarket`), so the packing below is also spelled out there.
+    /// @dev Two slots, both read by every fill: tokens are named by their registry ids (see
+    ///      `_tokenIds`), so tokens, grid and fees fit one word. The grid limits
+    ///      (lotSize < 2**96, tickSize < 2**64) keep every amount below 2**192 (quantity and
+    ///      price are uint64). Settlement reads the slots as raw words (`_loadMarket`,
+    ///      `_fillDirect`), so the packing below is also spelled out there.
     struct MarketStorage {
-        // slot 0
-        address base;
+        // slot 0: written only by createMarket / updateMarket
+        uint32 baseId;
+        uint32 quoteId;
         uint96 lotSize;
-        // slot 1
-        address quote;
         uint64 tickSize;
         uint16 makerFeeBps;
         uint16 takerFeeBps;
-        // slot 2: written once per batch (per market) that pays a fee
+        // slot 1: also written once per batch (per market) that pays a fee
         uint112 baseFees;
         uint112 quoteFees;
         uint24 minQuantityLots;
         bool active;
     }
 
+    /// @dev `tokenId` is the token's registry id, kept so that `withdraw` needs no lookup.
     struct WithdrawalRequest {
         uint128 amount;
         uint64 unlocksAt;
+        uint32 tokenId;
     }
 
     /// @dev A market as settlement uses it, loaded once per batch into memory, with the fees
@@ -88,8 +95,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      "none loaded": market 0 never exists, so a match naming it meets `active == false`.
     struct MarketCache {
         uint256 marketId;
-        address base;
-        address quote;
+        uint256 baseId;
+        uint256 quoteId;
         uint256 lotSize;
         uint256 tickSize;
         uint256 makerFeeBps;
@@ -140,16 +147,24 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     // Declared first so that they share Pausable's `_paused` slot (read by every fill).
     address private _feeRecipient;
     uint32 private _withdrawalDelay;
+    /// @dev How many tokens have a registry id (ids are 1.._tokenCount).
+    uint32 private _tokenCount;
 
     mapping(uint32 marketId => MarketStorage) private _markets;
     /// @dev Low 64 bits: lots filled; bit 64: cancelled. One word, so one SLOAD and one SSTORE.
     mapping(bytes32 orderHash => uint256 state) private _orderStates;
-    mapping(address token => mapping(address account => uint256 balance)) private _balances;
+    /// @dev The token registry: a token gets the next id when a market or a deposit first
+    ///      names it, and keeps it forever. 0 means "never registered" (no balance).
+    mapping(address token => uint32 tokenId) private _tokenIds;
+    mapping(uint32 tokenId => address token) private _tokens;
+    /// @dev Keyed by `_balanceKey(account, tokenId)`: one hash per balance slot.
+    mapping(uint256 accountAndTokenId => uint256 balance) private _balances;
     mapping(address token => mapping(address account => WithdrawalRequest)) private _withdrawals;
-    /// @dev A maker's epochs, eight uint32 lanes per word: lane `i` of word `w` is market
-    ///      `8w + i`. Market 0 does not exist, so lane 0 of word 0 holds the maker's global
-    ///      epoch: for markets 1-7 one SLOAD reads both epochs an order is checked against.
-    mapping(address maker => mapping(uint256 word => uint256 lanes)) private _epochLanes;
+    /// @dev A maker's epochs, eight uint32 lanes per word, keyed by `_epochKey(maker, w)`:
+    ///      lane `i` of word `w` is market `8w + i`. Market 0 does not exist, so lane 0 of word
+    ///      0 holds the maker's global epoch: for markets 1-7 one SLOAD reads both epochs an
+    ///      order is checked against.
+    mapping(uint256 makerAndWord => uint256 lanes) private _epochLanes;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     /// @param weth_ The WETH contract for depositETH / withdrawETH.
@@ -165,6 +180,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         _weth = weth_;
         _feeRecipient = feeRecipient_;
         _withdrawalDelay = withdrawalDelay_;
+        // WETH is the first token registered: depositETH needs no lookup.
+        _registerToken(weth_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         emit FeeRecipientChanged(address(0), feeRecipient_);
@@ -181,12 +198,13 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function deposit(address token, uint256 amount) external whenNotPaused nonReentrant {
         if (amount == 0) revert ExchangeZeroAmount();
+        uint32 tokenId = _tokenIdOrRegister(token);
         // The transfer comes first by necessity: only the balance difference says what arrived
         // (fee-on-transfer tokens). nonReentrant guards the window.
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        _credit(token, before + received, received);
+        _credit(token, tokenId, before + received, received);
     }
 
     /// @inheritdoc IExchange
@@ -194,17 +212,19 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (msg.value == 0) revert ExchangeZeroAmount();
         uint256 before = IERC20(_weth).balanceOf(address(this));
         IWrappedEther(_weth).deposit{value: msg.value}();
-        _credit(_weth, before + msg.value, msg.value);
+        _credit(_weth, _WETH_TOKEN_ID, before + msg.value, msg.value);
     }
 
     /// @inheritdoc IExchange
     function requestWithdrawal(address token, uint256 amount) external {
         if (amount == 0) revert ExchangeZeroAmount();
-        uint256 balance = _balances[token][msg.sender];
+        // An unregistered token has id 0, under which no balance is ever credited.
+        uint32 tokenId = _tokenIds[token];
+        uint256 balance = _balances[_balanceKey(msg.sender, tokenId)];
         if (amount > balance) revert ExchangeInsufficientBalance(token, msg.sender, balance, amount);
         uint64 unlocksAt = uint64(block.timestamp) + _withdrawalDelay;
         // amount <= balance <= VAULT_CAP < 2**128
-        _withdrawals[token][msg.sender] = WithdrawalRequest(uint128(amount), unlocksAt);
+        _withdrawals[token][msg.sender] = WithdrawalRequest(uint128(amount), unlocksAt, tokenId);
         emit WithdrawalRequested(token, msg.sender, amount, unlocksAt);
     }
 
@@ -299,7 +319,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint16 makerFeeBps,
         uint16 takerFeeBps
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (marketId == 0 || _markets[marketId].base != address(0)) revert ExchangeMarketExists(marketId);
+        if (marketId == 0 || _markets[marketId].baseId != 0) revert ExchangeMarketExists(marketId);
         if (
             base == address(0) || quote == address(0) || base == quote || lotSize == 0
                 || lotSize > type(uint96).max || tickSize == 0 || tickSize > type(uint64).max
@@ -308,9 +328,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         _checkFee(makerFeeBps);
         _checkFee(takerFeeBps);
         _markets[marketId] = MarketStorage({
-            base: base,
+            baseId: _tokenIdOrRegister(base),
+            quoteId: _tokenIdOrRegister(quote),
             lotSize: uint96(lotSize),
-            quote: quote,
             tickSize: uint64(tickSize),
             makerFeeBps: makerFeeBps,
             takerFeeBps: takerFeeBps,
@@ -331,7 +351,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         bool active
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         MarketStorage storage mkt = _markets[marketId];
-        if (mkt.base == address(0)) revert ExchangeMarketUnknown(marketId);
+        if (mkt.baseId == 0) revert ExchangeMarketUnknown(marketId);
         if (minQuantityLots == 0 || minQuantityLots > type(uint24).max) revert ExchangeInvalidMarketParams(marketId);
         _checkFee(makerFeeBps);
         _checkFee(takerFeeBps);
@@ -345,15 +365,16 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function collectFees(uint32 marketId) external nonReentrant {
         MarketStorage storage mkt = _markets[marketId];
-        if (mkt.base == address(0)) revert ExchangeMarketUnknown(marketId);
+        uint32 baseId = mkt.baseId;
+        if (baseId == 0) revert ExchangeMarketUnknown(marketId);
         uint256 baseFees = mkt.baseFees;
         uint256 quoteFees = mkt.quoteFees;
         address recipient = _feeRecipient;
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
         emit FeesCollected(marketId, recipient, baseFees, quoteFees);
-        if (baseFees != 0) IERC20(mkt.base).safeTransfer(recipient, baseFees);
-        if (quoteFees != 0) IERC20(mkt.quote).safeTransfer(recipient, quoteFees);
+        if (baseFees != 0) IERC20(_tokens[baseId]).safeTransfer(recipient, baseFees);
+        if (quoteFees != 0) IERC20(_tokens[mkt.quoteId]).safeTransfer(recipient, quoteFees);
     }
 
     /// @inheritdoc IExchange
@@ -410,7 +431,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function balanceOf(address token, address account) external view returns (uint256) {
-        return _balances[token][account];
+        return _balances[_balanceKey(account, _tokenIds[token])];
     }
 
     /// @inheritdoc IExchange
@@ -437,8 +458,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function market(uint32 marketId) external view returns (MarketInfo memory info) {
         MarketStorage memory mkt = _markets[marketId];
         info = MarketInfo({
-            base: mkt.base,
-            quote: mkt.quote,
+            base: _tokens[mkt.baseId],
+            quote: _tokens[mkt.quoteId],
             lotSize: mkt.lotSize,
             tickSize: mkt.tickSize,
             minQuantityLots: mkt.minQuantityLots,
@@ -720,45 +741,58 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    /// @dev Loads market `marketId` into `mkt` (three SLOADs; fees start at zero).
+    /// @dev Loads market `marketId` into `mkt` (two SLOADs; fees start at zero).
     function _loadMarket(MarketCache memory mkt, uint32 marketId) private view {
-        MarketStorage storage stored = _markets[marketId];
-        uint256 w0;
-        uint256 w1;
-        uint256 w2;
-        assembly ("memory-safe") {
-            let slot := stored.slot
-            w0 := sload(slot)
-            w1 := sload(add(slot, 1))
-            w2 := sload(add(slot, 2))
-        }
+        (uint256 config, uint256 state) = _readMarket(marketId);
         // The packing of MarketStorage: lowest-order bytes first.
         mkt.marketId = marketId;
-        mkt.base = address(uint160(w0));
-        mkt.lotSize = w0 >> 160;
-        mkt.quote = address(uint160(w1));
-        mkt.tickSize = uint64(w1 >> 160);
-        mkt.makerFeeBps = uint16(w1 >> 224);
-        mkt.takerFeeBps = w1 >> 240;
-        mkt.minQuantityLots = uint24(w2 >> 224);
-        mkt.active = (w2 >> 248) != 0;
+        mkt.baseId = uint32(config);
+        mkt.quoteId = uint32(config >> 32);
+        mkt.lotSize = uint96(config >> 64);
+        mkt.tickSize = uint64(config >> 160);
+        mkt.makerFeeBps = uint16(config >> 224);
+        mkt.takerFeeBps = config >> 240;
+        mkt.minQuantityLots = uint24(state >> 224);
+        mkt.active = (state >> 248) != 0;
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
     }
 
+    /// @dev The two words of market `marketId`, raw (see MarketStorage for the packing).
+    function _readMarket(uint32 marketId) private view returns (uint256 config, uint256 state) {
+        MarketStorage storage stored = _markets[marketId];
+        assembly ("memory-safe") {
+            config := sload(stored.slot)
+            state := sload(add(stored.slot, 1))
+        }
+    }
+
     /// @dev Adds the fees accrued in `mkt` to its market's storage (one SSTORE) and zeroes
-    ///      them. The sums fit: fees are taken from vault balances, and balances plus accrued
-    ///      fees of a token never exceed what the contract holds (<= VAULT_CAP < 2**112);
-    ///      SafeCast still guards it.
+    ///      them.
     function _flushFees(MarketCache memory mkt) private {
         uint256 baseFees = mkt.baseFees;
         uint256 quoteFees = mkt.quoteFees;
         if (baseFees == 0 && quoteFees == 0) return;
-        MarketStorage storage stored = _markets[uint32(mkt.marketId)];
-        stored.baseFees = SafeCast.toUint112(stored.baseFees + baseFees);
-        stored.quoteFees = SafeCast.toUint112(stored.quoteFees + quoteFees);
+        uint32 marketId = uint32(mkt.marketId);
+        (, uint256 state) = _readMarket(marketId);
+        _writeMarketState(marketId, state, baseFees, quoteFees);
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
+    }
+
+    /// @dev Writes market slot 1 as `state` (its current value) plus the fees accrued. The sums
+    ///      fit: fees are taken from vault balances, and balances plus accrued fees of a token
+    ///      never exceed what the contract holds (<= VAULT_CAP < 2**112); SafeCast still
+    ///      guards it.
+    function _writeMarketState(uint32 marketId, uint256 state, uint256 baseFees, uint256 quoteFees) private {
+        uint256 newBase = SafeCast.toUint112(uint112(state) + baseFees);
+        uint256 newQuote = SafeCast.toUint112(uint112(state >> 112) + quoteFees);
+        MarketStorage storage stored = _markets[marketId];
+        // minQuantityLots and active (the top 32 bits) are kept as they are.
+        uint256 word = (state >> 224 << 224) | (newQuote << 112) | newBase;
+        assembly ("memory-safe") {
+            sstore(add(stored.slot, 1), word)
+        }
     }
 
     /// @dev Fills `f` with the exact amounts and fees of a fill and checks that the seller
@@ -780,12 +814,12 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             f.buyerFee = baseAmount * (makerBuys ? mkt.makerFeeBps : mkt.takerFeeBps) / _BPS;
             f.sellerFee = quoteAmount * (makerBuys ? mkt.takerFeeBps : mkt.makerFeeBps) / _BPS;
         }
-        uint256 sellerBase = _balances[mkt.base][f.seller];
+        uint256 sellerBase = _balances[_balanceKey(f.seller, mkt.baseId)];
         if (sellerBase < f.baseAmount) {
             return makerBuys ? SkipReason.TakerInsufficientBalance : SkipReason.MakerInsufficientBalance;
         }
         f.sellerBase = sellerBase;
-        uint256 buyerQuote = _balances[mkt.quote][f.buyer];
+        uint256 buyerQuote = _balances[_balanceKey(f.buyer, mkt.quoteId)];
         if (buyerQuote < f.quoteAmount) {
             return makerBuys ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
         }
@@ -796,8 +830,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @dev Moves the balances of a checked fill and accrues its fees in `mkt`. Debits are
     ///      written before credits are read, so a self-trade (buyer == seller) stays exact.
     function _execute(MarketCache memory mkt, Fill memory f) private {
-        mapping(address => uint256) storage baseBalances = _balances[mkt.base];
-        mapping(address => uint256) storage quoteBalances = _balances[mkt.quote];
+        uint256 baseId = mkt.baseId;
+        uint256 quoteId = mkt.quoteId;
         address buyer = f.buyer;
         address seller = f.seller;
         uint256 baseAmount = f.baseAmount;
@@ -808,10 +842,10 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // cannot overflow: balances and accrued fees of a token sum to at most what the
         // contract holds, <= VAULT_CAP < 2**112.
         unchecked {
-            baseBalances[seller] = f.sellerBase - baseAmount;
-            quoteBalances[buyer] = f.buyerQuote - quoteAmount;
-            baseBalances[buyer] += baseAmount - buyerFee;
-            quoteBalances[seller] += quoteAmount - sellerFee;
+            _balances[_balanceKey(seller, baseId)] = f.sellerBase - baseAmount;
+            _balances[_balanceKey(buyer, quoteId)] = f.buyerQuote - quoteAmount;
+            _balances[_balanceKey(buyer, baseId)] += baseAmount - buyerFee;
+            _balances[_balanceKey(seller, quoteId)] += quoteAmount - sellerFee;
             mkt.baseFees += buyerFee;
             mkt.quoteFees += sellerFee;
         }
@@ -841,11 +875,11 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         );
     }
 
-    function _credit(address token, uint256 held, uint256 amount) private {
+    function _credit(address token, uint32 tokenId, uint256 held, uint256 amount) private {
         if (held > VAULT_CAP) revert ExchangeDepositCapExceeded(token, held, VAULT_CAP);
         // cannot overflow: the sum of balances of a token is bounded by what the contract holds
         unchecked {
-            _balances[token][msg.sender] += amount;
+            _balances[_balanceKey(msg.sender, tokenId)] += amount;
         }
         emit Deposited(token, msg.sender, amount);
     }
@@ -857,12 +891,13 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (block.timestamp < request.unlocksAt) {
             revert ExchangeWithdrawalLocked(token, msg.sender, request.unlocksAt);
         }
-        uint256 balance = _balances[token][msg.sender];
+        uint256 key = _balanceKey(msg.sender, request.tokenId);
+        uint256 balance = _balances[key];
         amount = request.amount < balance ? request.amount : balance;
         delete _withdrawals[token][msg.sender];
         // cannot underflow: amount <= balance
         unchecked {
-            _balances[token][msg.sender] = balance - amount;
+            _balances[key] = balance - amount;
         }
         emit Withdrawn(token, msg.sender, amount);
     }
@@ -872,8 +907,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      active, hence existing, market). Remembered in `cache` (see EpochFloor).
     function _epochFloor(EpochFloor memory cache, address maker, uint32 marketId) private view returns (uint256 floor) {
         if (cache.maker == maker && cache.marketId == marketId) return cache.floor;
-        uint256 word0 = _epochLanes[maker][0];
-        uint256 lanes = marketId < 8 ? word0 : _epochLanes[maker][marketId >> 3];
+        uint256 word0 = _epochLanes[_epochKey(maker, 0)];
+        uint256 lanes = marketId < 8 ? word0 : _epochLanes[_epochKey(maker, marketId >> 3)];
         uint256 global = uint32(word0);
         uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
         floor = global > inMarket ? global : inMarket;
@@ -883,13 +918,40 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {
-        return uint32(_epochLanes[maker][marketId >> 3] >> ((marketId & 7) << 5));
+        return uint32(_epochLanes[_epochKey(maker, marketId >> 3)] >> ((marketId & 7) << 5));
     }
 
     function _writeEpoch(address maker, uint32 marketId, uint32 newEpoch) private {
         uint256 shift = uint256(marketId & 7) << 5;
-        uint256 lanes = _epochLanes[maker][marketId >> 3];
-        _epochLanes[maker][marketId >> 3] = (lanes & ~(uint256(type(uint32).max) << shift)) | (uint256(newEpoch) << shift);
+        uint256 key = _epochKey(maker, marketId >> 3);
+        uint256 lanes = _epochLanes[key];
+        _epochLanes[key] = (lanes & ~(uint256(type(uint32).max) << shift)) | (uint256(newEpoch) << shift);
+    }
+
+    /// @dev The `_balances` key of `account`'s balance of token `tokenId`: distinct for distinct
+    ///      pairs (the id takes the low 32 bits, the account the 160 above).
+    function _balanceKey(address account, uint256 tokenId) private pure returns (uint256) {
+        return (uint256(uint160(account)) << 32) | tokenId;
+    }
+
+    /// @dev The `_epochLanes` key of `maker`'s lane word `word` (< 2**29): distinct for distinct
+    ///      pairs (the account takes the low 160 bits, the word the bits above).
+    function _epochKey(address maker, uint256 word) private pure returns (uint256) {
+        return (word << 160) | uint160(maker);
+    }
+
+    /// @dev `token`'s registry id, registering it if it has none.
+    function _tokenIdOrRegister(address token) private returns (uint32 tokenId) {
+        tokenId = _tokenIds[token];
+        if (tokenId == 0) tokenId = _registerToken(token);
+    }
+
+    /// @dev Gives `token` (not yet registered) the next id. Checked arithmetic: the 2**32-1st
+    ///      registration would revert, and each costs a caller two new storage slots.
+    function _registerToken(address token) private returns (uint32 tokenId) {
+        tokenId = ++_tokenCount;
+        _tokenIds[token] = tokenId;
+        _tokens[tokenId] = token;
     }
 
     function _checkFee(uint16 feeBps) private pure {
