@@ -95,10 +95,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      "none loaded": market 0 never exists, so a match naming it meets `active == false`.
     struct MarketCache {
         uint256 marketId;
-        uint256 baseId;
-        uint256 quoteId;
-        uint256 lotSize;
-        uint256 tickSize;
+        uint256 config; // slot 0 as it is stored: tokens, grid and fees (see MarketStorage)
         uint256 makerFeeBps;
         uint256 takerFeeBps;
         uint256 minQuantityLots;
@@ -107,17 +104,14 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint256 quoteFees;
     }
 
-    /// @dev One fill, in memory to stay clear of stack limits; one per call, overwritten by
-    ///      every match (see Batch).
+    /// @dev The amounts of one fill, in memory to stay clear of stack limits; one per call,
+    ///      overwritten by every match (see Batch). `_moveFunds` writes every field before
+    ///      anything reads it.
     struct Fill {
-        address buyer;
-        address seller;
         uint256 baseAmount;
         uint256 quoteAmount;
-        uint256 buyerFee;
-        uint256 sellerFee;
-        uint256 sellerBase; // the seller's base balance, read by the funds check
-        uint256 buyerQuote; // the buyer's quote balance, read by the funds check
+        uint256 buyerFee; // in base
+        uint256 sellerFee; // in quote
     }
 
     /// @dev What a `settle` call reuses for every match: memory is never freed, so allocating
@@ -265,15 +259,42 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @inheritdoc IExchange
+    /// @dev The checks of `_settleMatch` for the maker order, the caller's fee bound in place
+    ///      of a taker order; a failed check reverts with ExchangeFillRejected. One fill, so
+    ///      the market stays two words on the stack (no MarketCache) and its fees are written
+    ///      from the word read here (nothing in between writes it).
     function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots, uint16 maxTakerFeeBps)
         external
         whenNotPaused
         nonReentrant
     {
-        Order memory order = _newOrderBuffer();
+        Order memory order = _asOrderAllocator(_allocateOrderBuffer)();
         bytes32 makerHash = _loadOrder(maker, order, _domainSeparatorV4());
-        SkipReason reason = _fillDirect(order, makerHash, signature, quantityLots, maxTakerFeeBps);
-        if (reason != SkipReason.None) revert ExchangeFillRejected(makerHash, reason);
+        (uint256 config, uint256 state) = _readMarket(order.marketId);
+        if (state >> 248 == 0) _rejectFill(makerHash, SkipReason.MarketInactive);
+        if (quantityLots == 0) _rejectFill(makerHash, SkipReason.QuantityZero);
+        // The caller's bound plays the role of a taker order's maxFeeBps.
+        if (config >> 240 > maxTakerFeeBps) _rejectFill(makerHash, SkipReason.TakerFeeAboveMax);
+        uint256 makerState;
+        {
+            uint256 epochFloor = _readEpochFloor(order.maker, order.marketId);
+            SkipReason reason;
+            (reason, makerState) = _checkOrderState(
+                order, makerHash, uint16(config >> 224), quantityLots, uint24(state >> 224), epochFloor
+            );
+            if (reason != SkipReason.None) _rejectFill(makerHash, reason);
+        }
+        if (makerState == quantityLots && !_isValidSignature(order.maker, makerHash, signature)) {
+            _rejectFill(makerHash, SkipReason.MakerSignatureInvalid);
+        }
+        Fill memory f = _asFillAllocator(_allocateFill)();
+        {
+            SkipReason reason = _moveFunds(config, f, order, msg.sender, quantityLots);
+            if (reason != SkipReason.None) _rejectFill(makerHash, reason);
+        }
+        _orderStates[makerHash] = makerState;
+        _writeMarketState(order.marketId, state, f.buyerFee, f.sellerFee);
+        _emitFilled(makerHash, bytes32(0), order, msg.sender, quantityLots, f);
     }
 
     // ---------------------------------------------------------------------------- CANCELS
@@ -529,12 +550,53 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @dev A memory `Order` preceded by a word holding ORDER_TYPEHASH (see `_loadOrder`).
     function _newOrderBuffer() private pure returns (Order memory order) {
+        return _asOrderAllocator(_allocateOrderBuffer)();
+    }
+
+    /// @dev A memory `Fill`, not zeroed (`_moveFunds` writes it before anything reads it).
+    function _newFill() private pure returns (Fill memory f) {
+        return _asFillAllocator(_allocateFill)();
+    }
+
+    // Legacy codegen zero-fills every memory struct a function declares or returns (about 23
+    // gas a word). The buffers above are written in full before they are read, so they come
+    // from allocators returning raw pointers, called through a function pointer retyped to
+    // return the struct: no memory struct is declared on the way.
+
+    function _allocateOrderBuffer() private pure returns (uint256 order) {
         bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
             order := add(ptr, 0x20)
             mstore(0x40, add(order, _ORDER_SIZE))
+        }
+    }
+
+    function _allocateFill() private pure returns (uint256 f) {
+        assembly ("memory-safe") {
+            f := mload(0x40)
+            mstore(0x40, add(f, 0x80))
+        }
+    }
+
+    function _asOrderAllocator(function() pure returns (uint256) allocator)
+        private
+        pure
+        returns (function() pure returns (Order memory) typed)
+    {
+        assembly ("memory-safe") {
+            typed := allocator
+        }
+    }
+
+    function _asFillAllocator(function() pure returns (uint256) allocator)
+        private
+        pure
+        returns (function() pure returns (Fill memory) typed)
+    {
+        assembly ("memory-safe") {
+            typed := allocator
         }
     }
 
@@ -560,45 +622,20 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        reason = _checkFunds(mkt, f, maker, taker.maker, quantity);
+        reason = _moveFunds(mkt.config, f, maker, taker.maker, quantity);
         if (reason != SkipReason.None) return reason;
-
         _orderStates[makerHash] = makerState;
         _orderStates[takerHash] = takerState;
-        _execute(mkt, f);
+        // cannot overflow: fees come out of balances <= VAULT_CAP; _flushFees checks the sums
+        unchecked {
+            mkt.baseFees += f.buyerFee;
+            mkt.quoteFees += f.sellerFee;
+        }
         _emitFilled(makerHash, takerHash, maker, taker.maker, quantity, f);
     }
 
-    /// @dev `fillOrder` with the caller as taker: the same checks as `_settleMatch` for the
-    ///      maker order, the caller's fee bound in place of a taker order.
-    function _fillDirect(
-        Order memory maker,
-        bytes32 makerHash,
-        bytes calldata signature,
-        uint64 quantity,
-        uint16 maxTakerFeeBps
-    ) private returns (SkipReason reason) {
-        MarketCache memory mkt;
-        _loadMarket(mkt, maker.marketId);
-        if (!mkt.active) return SkipReason.MarketInactive;
-        if (quantity == 0) return SkipReason.QuantityZero;
-        // The caller's bound plays the role of a taker order's maxFeeBps.
-        if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
-        uint256 makerState;
-        EpochFloor memory epochs;
-        (reason, makerState) =
-            _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots, epochs);
-        if (reason != SkipReason.None) return reason;
-        if (makerState == quantity && !_isValidSignature(maker.maker, makerHash, signature)) {
-            return SkipReason.MakerSignatureInvalid;
-        }
-        Fill memory f;
-        reason = _checkFunds(mkt, f, maker, msg.sender, quantity);
-        if (reason != SkipReason.None) return reason;
-        _orderStates[makerHash] = makerState;
-        _execute(mkt, f);
-        _flushFees(mkt);
-        _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantity, f);
+    function _rejectFill(bytes32 orderHash, SkipReason reason) private pure {
+        revert ExchangeFillRejected(orderHash, reason);
     }
 
     /// @dev Checks that need both orders: same active market, opposite sides, crossing prices
@@ -638,7 +675,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             isTaker ? b.mkt.takerFeeBps : b.mkt.makerFeeBps,
             quantity,
             b.mkt.minQuantityLots,
-            isTaker ? b.takerEpochs : b.makerEpochs
+            _epochFloor(isTaker ? b.takerEpochs : b.makerEpochs, order.maker, order.marketId)
         );
         if (reason != SkipReason.None) return (reason, 0);
         // newState == quantity: nothing was filled before this fill
@@ -649,14 +686,15 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev Order-level checks but the signature, with the maker's reason codes; returns the
-    ///      order's new state word (filled lots after this fill, not cancelled).
+    ///      order's new state word (filled lots after this fill, not cancelled). `epochFloor`
+    ///      is the epoch the order must reach (`_readEpochFloor`).
     function _checkOrderState(
         Order memory order,
         bytes32 orderHash,
         uint256 feeBps,
         uint64 quantity,
         uint256 minQuantityLots,
-        EpochFloor memory epochs
+        uint256 epochFloor
     ) private view returns (SkipReason, uint256) {
         if (block.timestamp >= order.expiry) return (SkipReason.MakerExpired, 0);
         if (feeBps > order.maxFeeBps) return (SkipReason.MakerFeeAboveMax, 0);
@@ -669,7 +707,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         unchecked {
             if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
-        if (order.epoch < _epochFloor(epochs, order.maker, order.marketId)) return (SkipReason.MakerEpochStale, 0);
+        if (order.epoch < epochFloor) return (SkipReason.MakerEpochStale, 0);
         // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
             return (SkipReason.None, state + quantity);
@@ -680,7 +718,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      has code. A failed recovery yields address(0), which never counts as the signer.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
         address recovered = _recover(digest, signature);
-        if (recovered == signer && recovered != address(0)) return true;
+        if (recovered == signer && signer != address(0)) return true;
         return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
     }
 
@@ -746,10 +784,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         (uint256 config, uint256 state) = _readMarket(marketId);
         // The packing of MarketStorage: lowest-order bytes first.
         mkt.marketId = marketId;
-        mkt.baseId = uint32(config);
-        mkt.quoteId = uint32(config >> 32);
-        mkt.lotSize = uint96(config >> 64);
-        mkt.tickSize = uint64(config >> 160);
+        mkt.config = config;
         mkt.makerFeeBps = uint16(config >> 224);
         mkt.takerFeeBps = config >> 240;
         mkt.minQuantityLots = uint24(state >> 224);
@@ -782,73 +817,110 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @dev Writes market slot 1 as `state` (its current value) plus the fees accrued. The sums
     ///      fit: fees are taken from vault balances, and balances plus accrued fees of a token
-    ///      never exceed what the contract holds (<= VAULT_CAP < 2**112); SafeCast still
-    ///      guards it.
+    ///      never exceed what the contract holds (<= VAULT_CAP < 2**112); checked all the same.
     function _writeMarketState(uint32 marketId, uint256 state, uint256 baseFees, uint256 quoteFees) private {
-        uint256 newBase = SafeCast.toUint112(uint112(state) + baseFees);
-        uint256 newQuote = SafeCast.toUint112(uint112(state >> 112) + quoteFees);
-        MarketStorage storage stored = _markets[marketId];
+        uint256 newBase;
+        uint256 newQuote;
+        // cannot overflow: each term < 2**200 (fees are at most 1% of amounts < 2**192)
+        unchecked {
+            newBase = uint112(state) + baseFees;
+            newQuote = uint112(state >> 112) + quoteFees;
+        }
+        if (newBase > type(uint112).max) revert SafeCast.SafeCastOverflowedUintDowncast(112, newBase);
+        if (newQuote > type(uint112).max) revert SafeCast.SafeCastOverflowedUintDowncast(112, newQuote);
         // minQuantityLots and active (the top 32 bits) are kept as they are.
         uint256 word = (state >> 224 << 224) | (newQuote << 112) | newBase;
         assembly ("memory-safe") {
-            sstore(add(stored.slot, 1), word)
+            // _markets[marketId] is at keccak256(marketId . _markets.slot); this is its slot 1.
+            mstore(0x00, marketId)
+            mstore(0x20, _markets.slot)
+            sstore(add(keccak256(0x00, 0x40), 1), word)
         }
     }
 
-    /// @dev Fills `f` with the exact amounts and fees of a fill and checks that the seller
-    ///      holds the base and the buyer the quote it pays. The arithmetic cannot overflow:
-    ///      quantity and price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts
-    ///      < 2**192 and amount * MAX_FEE_BPS < 2**199.
-    function _checkFunds(MarketCache memory mkt, Fill memory f, Order memory maker, address taker, uint64 quantity)
+    /// @dev Moves the funds of one fill in the market whose slot 0 is `config`, or returns why
+    ///      it cannot and changes nothing: the seller must hold the base and the buyer the
+    ///      quote it pays. Writes the exact amounts and fees to `f` (for the event and the fee
+    ///      accrual, which is the caller's). Written in assembly: it runs once per fill, and in
+    ///      Solidity its calls, checked reads of `f` and mapping accesses cost about as much
+    ///      again as the work.
+    ///
+    ///      No arithmetic can overflow: quantity and price are < 2**64, lotSize < 2**96 and
+    ///      tickSize < 2**64 (createMarket), so amounts < 2**192 and amount * MAX_FEE_BPS
+    ///      < 2**199. No debit underflows: each is checked against the balance just read; no
+    ///      credit overflows: balances and accrued fees of a token sum to at most what the
+    ///      contract holds, <= VAULT_CAP < 2**112, and a fee (<= 1%) never exceeds its
+    ///      amount. Debits are written before credits are read, so a self-trade
+    ///      (buyer == seller) stays exact; base and quote ids differ (createMarket).
+    function _moveFunds(uint256 config, Fill memory f, Order memory maker, address taker, uint64 quantity)
         private
-        view
         returns (SkipReason)
     {
-        bool makerBuys = maker.isBuy;
-        (f.buyer, f.seller) = makerBuys ? (maker.maker, taker) : (taker, maker.maker);
-        unchecked {
-            uint256 baseAmount = uint256(quantity) * mkt.lotSize;
-            uint256 quoteAmount = uint256(quantity) * maker.priceTicks * mkt.tickSize;
-            f.baseAmount = baseAmount;
-            f.quoteAmount = quoteAmount;
-            f.buyerFee = baseAmount * (makerBuys ? mkt.makerFeeBps : mkt.takerFeeBps) / _BPS;
-            f.sellerFee = quoteAmount * (makerBuys ? mkt.takerFeeBps : mkt.makerFeeBps) / _BPS;
+        uint256 short; // 1: the seller lacks base, 2: the buyer lacks quote
+        assembly ("memory-safe") {
+            // Amounts and fees into f. MarketStorage slot 0, lowest-order bytes first: baseId
+            // (32 bits), quoteId (32), lotSize (96), tickSize (64), makerFeeBps (16),
+            // takerFeeBps (16). The buyer pays its fee in base, the seller in quote.
+            {
+                let baseAmount := mul(quantity, and(shr(64, config), 0xffffffffffffffffffffffff))
+                let quoteAmount :=
+                    mul(mul(quantity, mload(add(maker, 0x60))), and(shr(160, config), 0xffffffffffffffff))
+                mstore(f, baseAmount)
+                mstore(add(f, 0x20), quoteAmount)
+                let makerFeeBps := and(shr(224, config), 0xffff)
+                let takerFeeBps := shr(240, config)
+                // `maker` is range-checked: isBuy is 0 or 1.
+                switch mload(add(maker, 0x40))
+                case 0 {
+                    mstore(add(f, 0x40), div(mul(baseAmount, takerFeeBps), _BPS))
+                    mstore(add(f, 0x60), div(mul(quoteAmount, makerFeeBps), _BPS))
+                }
+                default {
+                    mstore(add(f, 0x40), div(mul(baseAmount, makerFeeBps), _BPS))
+                    mstore(add(f, 0x60), div(mul(quoteAmount, takerFeeBps), _BPS))
+                }
+            }
+            // The maker sells unless it buys.
+            let buyer := taker
+            let seller := mload(maker)
+            if mload(add(maker, 0x40)) {
+                buyer := seller
+                seller := taker
+            }
+            // _balances[_balanceKey(account, tokenId)] is at keccak256(key . _balances.slot).
+            mstore(0x20, _balances.slot)
+            // The debits, if both balances suffice.
+            {
+                mstore(0x00, or(shl(32, seller), and(config, 0xffffffff)))
+                let sellerBaseSlot := keccak256(0x00, 0x40)
+                let sellerBase := sload(sellerBaseSlot)
+                mstore(0x00, or(shl(32, buyer), and(shr(32, config), 0xffffffff)))
+                let buyerQuoteSlot := keccak256(0x00, 0x40)
+                let buyerQuote := sload(buyerQuoteSlot)
+                switch lt(sellerBase, mload(f))
+                case 1 { short := 1 }
+                default {
+                    switch lt(buyerQuote, mload(add(f, 0x20)))
+                    case 1 { short := 2 }
+                    default {
+                        sstore(sellerBaseSlot, sub(sellerBase, mload(f)))
+                        sstore(buyerQuoteSlot, sub(buyerQuote, mload(add(f, 0x20))))
+                    }
+                }
+            }
+            // The credits, net of fees, read after the debits were written.
+            if iszero(short) {
+                mstore(0x00, or(shl(32, buyer), and(config, 0xffffffff)))
+                let slot := keccak256(0x00, 0x40)
+                sstore(slot, add(sload(slot), sub(mload(f), mload(add(f, 0x40)))))
+                mstore(0x00, or(shl(32, seller), and(shr(32, config), 0xffffffff)))
+                slot := keccak256(0x00, 0x40)
+                sstore(slot, add(sload(slot), sub(mload(add(f, 0x20)), mload(add(f, 0x60)))))
+            }
         }
-        uint256 sellerBase = _balances[_balanceKey(f.seller, mkt.baseId)];
-        if (sellerBase < f.baseAmount) {
-            return makerBuys ? SkipReason.TakerInsufficientBalance : SkipReason.MakerInsufficientBalance;
-        }
-        f.sellerBase = sellerBase;
-        uint256 buyerQuote = _balances[_balanceKey(f.buyer, mkt.quoteId)];
-        if (buyerQuote < f.quoteAmount) {
-            return makerBuys ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
-        }
-        f.buyerQuote = buyerQuote;
-        return SkipReason.None;
-    }
-
-    /// @dev Moves the balances of a checked fill and accrues its fees in `mkt`. Debits are
-    ///      written before credits are read, so a self-trade (buyer == seller) stays exact.
-    function _execute(MarketCache memory mkt, Fill memory f) private {
-        uint256 baseId = mkt.baseId;
-        uint256 quoteId = mkt.quoteId;
-        address buyer = f.buyer;
-        address seller = f.seller;
-        uint256 baseAmount = f.baseAmount;
-        uint256 quoteAmount = f.quoteAmount;
-        uint256 buyerFee = f.buyerFee;
-        uint256 sellerFee = f.sellerFee;
-        // cannot underflow: _checkFunds read these balances; fees <= 1% of their amount.
-        // cannot overflow: balances and accrued fees of a token sum to at most what the
-        // contract holds, <= VAULT_CAP < 2**112.
-        unchecked {
-            _balances[_balanceKey(seller, baseId)] = f.sellerBase - baseAmount;
-            _balances[_balanceKey(buyer, quoteId)] = f.buyerQuote - quoteAmount;
-            _balances[_balanceKey(buyer, baseId)] += baseAmount - buyerFee;
-            _balances[_balanceKey(seller, quoteId)] += quoteAmount - sellerFee;
-            mkt.baseFees += buyerFee;
-            mkt.quoteFees += sellerFee;
-        }
+        if (short == 0) return SkipReason.None;
+        // The seller is the maker unless the maker buys.
+        return (short == 1) != maker.isBuy ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
     }
 
     function _emitFilled(
@@ -859,20 +931,25 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint64 quantity,
         Fill memory f
     ) private {
-        (uint256 makerFee, uint256 takerFee) = maker.isBuy ? (f.buyerFee, f.sellerFee) : (f.sellerFee, f.buyerFee);
-        emit OrderFilled(
-            makerHash,
-            takerHash,
-            maker.maker,
-            taker,
-            maker.marketId,
-            quantity,
-            maker.priceTicks,
-            f.baseAmount,
-            f.quoteAmount,
-            makerFee,
-            takerFee
-        );
+        bytes32 topic = OrderFilled.selector;
+        // emit OrderFilled(makerHash, takerHash, maker.maker, taker, maker.marketId, quantity,
+        //     maker.priceTicks, f.baseAmount, f.quoteAmount, makerFee, takerFee), encoded by hand
+        // (it runs once per fill): every field is a clean static word, the order was
+        // range-checked by _loadOrder.
+        assembly ("memory-safe") {
+            // In scratch past the free memory pointer (not moved).
+            let ptr := mload(0x40)
+            mstore(ptr, taker)
+            mstore(add(ptr, 0x20), mload(add(maker, 0x20))) // marketId
+            mstore(add(ptr, 0x40), quantity)
+            mstore(add(ptr, 0x60), mload(add(maker, 0x60))) // priceTicks
+            mcopy(add(ptr, 0x80), f, 0x40) // baseAmount, quoteAmount
+            // The buyer's fee is f.buyerFee: the maker's if it buys (isBuy is 0 or 1).
+            let makerBuys := mload(add(maker, 0x40))
+            mstore(add(ptr, 0xc0), mload(add(f, sub(0x60, shl(5, makerBuys))))) // makerFee
+            mstore(add(ptr, 0xe0), mload(add(f, add(0x40, shl(5, makerBuys))))) // takerFee
+            log4(ptr, 0x100, topic, makerHash, takerHash, mload(maker))
+        }
     }
 
     function _credit(address token, uint32 tokenId, uint256 held, uint256 amount) private {
@@ -902,19 +979,24 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         emit Withdrawn(token, msg.sender, amount);
     }
 
-    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
-    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
-    ///      active, hence existing, market). Remembered in `cache` (see EpochFloor).
+    /// @dev `_readEpochFloor`, remembered in `cache` (see EpochFloor).
     function _epochFloor(EpochFloor memory cache, address maker, uint32 marketId) private view returns (uint256 floor) {
         if (cache.maker == maker && cache.marketId == marketId) return cache.floor;
+        floor = _readEpochFloor(maker, marketId);
+        cache.maker = maker;
+        cache.marketId = marketId;
+        cache.floor = floor;
+    }
+
+    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
+    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
+    ///      active, hence existing, market).
+    function _readEpochFloor(address maker, uint32 marketId) private view returns (uint256) {
         uint256 word0 = _epochLanes[_epochKey(maker, 0)];
         uint256 lanes = marketId < 8 ? word0 : _epochLanes[_epochKey(maker, marketId >> 3)];
         uint256 global = uint32(word0);
         uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
-        floor = global > inMarket ? global : inMarket;
-        cache.maker = maker;
-        cache.marketId = marketId;
-        cache.floor = floor;
+        return global > inMarket ? global : inMarket;
     }
 
     function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {
