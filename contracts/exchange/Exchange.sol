@@ -119,8 +119,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     struct Batch {
         MarketCache mkt;
         Fill fill;
-        Order maker; // a buffer from _newOrderBuffer
-        Order taker; // a buffer from _newOrderBuffer
+        Order maker; // a buffer from _allocateOrderBuffer
+        Order taker; // a buffer from _allocateOrderBuffer
         bytes32 domain; // the EIP-712 domain separator
         EpochFloor makerEpochs; // the last maker side's epochs
         EpochFloor takerEpochs; // the last taker side's epochs
@@ -240,8 +240,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function settle(Match[] calldata matches) external onlyRole(OPERATOR_ROLE) whenNotPaused nonReentrant {
         Batch memory b;
-        b.maker = _newOrderBuffer();
-        b.taker = _newOrderBuffer();
+        b.maker = _asOrderAllocator(_allocateOrderBuffer)();
+        b.taker = _asOrderAllocator(_allocateOrderBuffer)();
         b.domain = _domainSeparatorV4();
         uint256 count = matches.length;
         for (uint256 i; i < count;) {
@@ -268,7 +268,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         whenNotPaused
         nonReentrant
     {
-        Order memory order = _asOrderAllocator(_allocateOrderBuffer)();
+        (Order memory order, Fill memory f) = _asDirectAllocator(_allocateDirectBuffers)();
         bytes32 makerHash = _loadOrder(maker, order, _domainSeparatorV4());
         (uint256 config, uint256 state) = _readMarket(order.marketId);
         if (state >> 248 == 0) _rejectFill(makerHash, SkipReason.MarketInactive);
@@ -287,14 +287,13 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (makerState == quantityLots && !_isValidSignature(order.maker, makerHash, signature)) {
             _rejectFill(makerHash, SkipReason.MakerSignatureInvalid);
         }
-        Fill memory f = _asFillAllocator(_allocateFill)();
         {
-            SkipReason reason = _moveFunds(config, f, order, msg.sender, quantityLots);
+            SkipReason reason = _moveFunds(config, f, order, uint160(msg.sender), quantityLots);
             if (reason != SkipReason.None) _rejectFill(makerHash, reason);
         }
         _orderStates[makerHash] = makerState;
         _writeMarketState(order.marketId, state, f.buyerFee, f.sellerFee);
-        _emitFilled(makerHash, bytes32(0), order, msg.sender, quantityLots, f);
+        _emitFilled(makerHash, bytes32(0), order, uint160(msg.sender), quantityLots, f);
     }
 
     // ---------------------------------------------------------------------------- CANCELS
@@ -521,7 +520,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
-    /// @dev Copies an order from calldata into `order` (a buffer from `_newOrderBuffer`),
+    /// @dev Copies an order from calldata into `order` (a buffer from `_allocateOrderBuffer`),
     ///      checks that every field fits its type (as ABI decoding would; a dirty field reverts
     ///      the call) and returns its EIP-712 digest. One copy and one range check per order
     ///      instead of a validated calldata read per field access.
@@ -548,21 +547,14 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    /// @dev A memory `Order` preceded by a word holding ORDER_TYPEHASH (see `_loadOrder`).
-    function _newOrderBuffer() private pure returns (Order memory order) {
-        return _asOrderAllocator(_allocateOrderBuffer)();
-    }
+    // Memory buffers. Legacy codegen zero-fills every memory struct a function declares or
+    // returns (about 23 gas a word), and these buffers are written in full before anything
+    // reads them. So they come from allocators that return raw pointers, called through a
+    // function pointer retyped to return the structs (same stack shape): no memory struct is
+    // declared on the way. An `Order` buffer is preceded by a word holding ORDER_TYPEHASH
+    // (see `_loadOrder`).
 
-    /// @dev A memory `Fill`, not zeroed (`_moveFunds` writes it before anything reads it).
-    function _newFill() private pure returns (Fill memory f) {
-        return _asFillAllocator(_allocateFill)();
-    }
-
-    // Legacy codegen zero-fills every memory struct a function declares or returns (about 23
-    // gas a word). The buffers above are written in full before they are read, so they come
-    // from allocators returning raw pointers, called through a function pointer retyped to
-    // return the struct: no memory struct is declared on the way.
-
+    /// @dev One `Order` buffer (settle: one per side, reused by every match).
     function _allocateOrderBuffer() private pure returns (uint256 order) {
         bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
@@ -573,10 +565,15 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    function _allocateFill() private pure returns (uint256 f) {
+    /// @dev An `Order` buffer and a `Fill` (fillOrder), in one allocation.
+    function _allocateDirectBuffers() private pure returns (uint256 order, uint256 f) {
+        bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
-            f := mload(0x40)
-            mstore(0x40, add(f, 0x80))
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            order := add(ptr, 0x20)
+            f := add(order, _ORDER_SIZE)
+            mstore(0x40, add(f, 0x80)) // four words
         }
     }
 
@@ -590,10 +587,10 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    function _asFillAllocator(function() pure returns (uint256) allocator)
+    function _asDirectAllocator(function() pure returns (uint256, uint256) allocator)
         private
         pure
-        returns (function() pure returns (Fill memory) typed)
+        returns (function() pure returns (Order memory, Fill memory) typed)
     {
         assembly ("memory-safe") {
             typed := allocator
@@ -622,7 +619,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        reason = _moveFunds(mkt.config, f, maker, taker.maker, quantity);
+        reason = _moveFunds(mkt.config, f, maker, uint160(taker.maker), quantity);
         if (reason != SkipReason.None) return reason;
         _orderStates[makerHash] = makerState;
         _orderStates[takerHash] = takerState;
@@ -631,7 +628,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             mkt.baseFees += f.buyerFee;
             mkt.quoteFees += f.sellerFee;
         }
-        _emitFilled(makerHash, takerHash, maker, taker.maker, quantity, f);
+        _emitFilled(makerHash, takerHash, maker, uint160(taker.maker), quantity, f);
     }
 
     function _rejectFill(bytes32 orderHash, SkipReason reason) private pure {
@@ -715,36 +712,35 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev ECDSA first (no EXTCODESIZE for the common EOA case), then EIP-1271 if the signer
-    ///      has code. A failed recovery yields address(0), which never counts as the signer.
+    ///      has code. ECDSA recovery follows OZ `ECDSA.tryRecoverCalldata`'s rules without its
+    ///      memory allocation and error plumbing (this runs once per new order): a 65-byte
+    ///      `r || s || v` signature, a low `s` (a high `s` is malleable: EIP-2), `v` 27 or 28;
+    ///      anything else, or an input the precompile refuses, recovers address(0), which never
+    ///      counts as the signer.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        address recovered = _recover(digest, signature);
-        if (recovered == signer && signer != address(0)) return true;
-        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
-    }
-
-    /// @dev The signer of a 65-byte `r || s || v` signature, or address(0) for any other
-    ///      length, a high `s` (malleable: EIP-2), `v` other than 27/28 or any input the
-    ///      precompile refuses. The rules of OZ `ECDSA.tryRecoverCalldata`, without its
-    ///      memory allocation and error plumbing (this runs once per new order in a batch).
-    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
-        if (signature.length != 65) return address(0);
-        assembly ("memory-safe") {
-            let r := calldataload(signature.offset)
-            let s := calldataload(add(signature.offset, 0x20))
-            let v := byte(0, calldataload(add(signature.offset, 0x40)))
-            // s <= secp256k1n / 2
-            if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
-                // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not moved);
-                // it returns no data for an invalid input, and then signer stays 0.
-                let ptr := mload(0x40)
-                mstore(ptr, digest)
-                mstore(add(ptr, 0x20), v)
-                mstore(add(ptr, 0x40), r)
-                mstore(add(ptr, 0x60), s)
-                mstore(0x00, 0)
-                if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { signer := mload(0x00) }
+        address recovered;
+        if (signature.length == 65) {
+            assembly ("memory-safe") {
+                let r := calldataload(signature.offset)
+                let s := calldataload(add(signature.offset, 0x20))
+                let v := byte(0, calldataload(add(signature.offset, 0x40)))
+                // s <= secp256k1n / 2
+                if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                    // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not
+                    // moved); it returns no data for an invalid input (v included), and then
+                    // recovered stays 0.
+                    let ptr := mload(0x40)
+                    mstore(ptr, digest)
+                    mstore(add(ptr, 0x20), v)
+                    mstore(add(ptr, 0x40), r)
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0x00, 0)
+                    if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { recovered := mload(0x00) }
+                }
             }
         }
+        if (recovered == signer && signer != address(0)) return true;
+        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
     }
 
     /// @dev EIP-1271 `isValidSignature` with at most ERC1271_GAS_LIMIT gas, so a hostile
@@ -794,11 +790,14 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev The two words of market `marketId`, raw (see MarketStorage for the packing).
-    function _readMarket(uint32 marketId) private view returns (uint256 config, uint256 state) {
-        MarketStorage storage stored = _markets[marketId];
+    function _readMarket(uint256 marketId) private view returns (uint256 config, uint256 state) {
         assembly ("memory-safe") {
-            config := sload(stored.slot)
-            state := sload(add(stored.slot, 1))
+            // _markets[marketId] is at keccak256(marketId . _markets.slot)
+            mstore(0x00, marketId)
+            mstore(0x20, _markets.slot)
+            let slot := keccak256(0x00, 0x40)
+            config := sload(slot)
+            state := sload(add(slot, 1))
         }
     }
 
@@ -818,7 +817,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @dev Writes market slot 1 as `state` (its current value) plus the fees accrued. The sums
     ///      fit: fees are taken from vault balances, and balances plus accrued fees of a token
     ///      never exceed what the contract holds (<= VAULT_CAP < 2**112); checked all the same.
-    function _writeMarketState(uint32 marketId, uint256 state, uint256 baseFees, uint256 quoteFees) private {
+    function _writeMarketState(uint256 marketId, uint256 state, uint256 baseFees, uint256 quoteFees) private {
         uint256 newBase;
         uint256 newQuote;
         // cannot overflow: each term < 2**200 (fees are at most 1% of amounts < 2**192)
@@ -852,7 +851,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      contract holds, <= VAULT_CAP < 2**112, and a fee (<= 1%) never exceeds its
     ///      amount. Debits are written before credits are read, so a self-trade
     ///      (buyer == seller) stays exact; base and quote ids differ (createMarket).
-    function _moveFunds(uint256 config, Fill memory f, Order memory maker, address taker, uint64 quantity)
+    function _moveFunds(uint256 config, Fill memory f, Order memory maker, uint256 taker, uint256 quantity)
         private
         returns (SkipReason)
     {
@@ -927,8 +926,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         bytes32 makerHash,
         bytes32 takerHash,
         Order memory maker,
-        address taker,
-        uint64 quantity,
+        uint256 taker,
+        uint256 quantity,
         Fill memory f
     ) private {
         bytes32 topic = OrderFilled.selector;
@@ -992,7 +991,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
     ///      active, hence existing, market).
     function _readEpochFloor(address maker, uint32 marketId) private view returns (uint256) {
-        uint256 word0 = _epochLanes[_epochKey(maker, 0)];
+        uint256 word0 = _epochLanes[uint160(maker)]; // _epochKey(maker, 0)
         uint256 lanes = marketId < 8 ? word0 : _epochLanes[_epochKey(maker, marketId >> 3)];
         uint256 global = uint32(word0);
         uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
