@@ -689,7 +689,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         Order memory order,
         bytes32 orderHash,
         uint256 feeBps,
-        uint64 quantity,
+        uint256 quantity,
         uint256 minQuantityLots,
         uint256 epochFloor
     ) private view returns (SkipReason, uint256) {
