@@ -66,8 +66,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @dev Two slots, both read by every fill: tokens are named by their registry ids (see
     ///      `_tokenIds`), so tokens, grid and fees fit one word. The grid limits
     ///      (lotSize < 2**96, tickSize < 2**64) keep every amount below 2**192 (quantity and
-    ///      price are uint64). Settlement reads the slots as raw words (`_loadMarket`,
-    ///      `_fillDirect`), so the packing below is also spelled out there.
+    ///      price are uint64). Settlement reads the slots as raw words (`_readMarket`), so the
+    ///      packing below is also spelled out where they are decoded.
     struct MarketStorage {
         // slot 0: written only by createMarket / updateMarket
         uint32 baseId;
@@ -850,7 +850,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      credit overflows: balances and accrued fees of a token sum to at most what the
     ///      contract holds, <= VAULT_CAP < 2**112, and a fee (<= 1%) never exceeds its
     ///      amount. Debits are written before credits are read, so a self-trade
-    ///      (buyer == seller) stays exact; base and quote ids differ (createMarket).
+    ///      (buyer == seller) stays exact; base and quote ids differ (createMarket). `taker`
+    ///      (an address) and `quantity` come as words: assembly sees a narrow Solidity value's
+    ///      stack word as it is, and the caller's conversion to uint256 cleans it.
     function _moveFunds(uint256 config, Fill memory f, Order memory maker, uint256 taker, uint256 quantity)
         private
         returns (SkipReason)
@@ -922,6 +924,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return (short == 1) != maker.isBuy ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
     }
 
+    /// @dev Emits OrderFilled for a fill `_moveFunds` wrote to `f`; `taker` (an address) and
+    ///      `quantity` come as clean words (see `_moveFunds`).
     function _emitFilled(
         bytes32 makerHash,
         bytes32 takerHash,

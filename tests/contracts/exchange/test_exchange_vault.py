@@ -165,10 +165,14 @@ def test_plain_ether_transfer_is_rejected(exchange, alice):
 
 
 def test_token_deposited_before_its_market_is_the_balance_every_market_trades(
-    project, exchange, deployer, operator, orders, quote, alice, bob
+    project, exchange, deployer, operator, orders, quote, alice, bob, accounts
 ):
-    token = deployer.deploy(project.TestToken, "Late Listed", "LATE", 18, deployer)
-    token.mint(alice, 10**21, sender=deployer)
+    # Deployed by an account of its own: a contract deployed by `deployer` here would sit at
+    # the address a later test's deployment from `deployer` gets (each test is rolled back),
+    # and Ape would decode that test's revert against this token's ABI.
+    issuer = accounts[7]
+    token = issuer.deploy(project.TestToken, "Late Listed", "LATE", 18, issuer)
+    token.mint(alice, 10**21, sender=issuer)
     token.approve(exchange, 10**21, sender=alice)
     exchange.deposit(token, 10**21, sender=alice)  # no market names the token yet
     # Market 7 lists it against the quote token market 1 already trades (no fees: the
@@ -188,8 +192,9 @@ def test_token_deposited_before_its_market_is_the_balance_every_market_trades(
     assert exchange.balanceOf(quote, bob) == bob_quote - quote_amount
 
 
-def test_never_deposited_token_has_no_balance_to_withdraw(project, exchange, deployer, alice):
-    token = deployer.deploy(project.TestToken, "Never Seen", "NONE", 18, deployer)
+def test_never_deposited_token_has_no_balance_to_withdraw(project, exchange, alice, accounts):
+    issuer = accounts[7]  # not `deployer`: see the test above
+    token = issuer.deploy(project.TestToken, "Never Seen", "NONE", 18, issuer)
     assert exchange.balanceOf(token, alice) == 0
     with ape.reverts(
         exchange.ExchangeInsufficientBalance, token=token, account=alice, balance=0, needed=1
