@@ -520,7 +520,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
-    /// @dev Copies an order from calldata into `order` (a buffer from `_allocateOrderBuffer`),
+    /// @dev Copies an order from calldata into `order` (an Order buffer, see "Memory buffers"),
     ///      checks that every field fits its type (as ABI decoding would; a dirty field reverts
     ///      the call) and returns its EIP-712 digest. One copy and one range check per order
     ///      instead of a validated calldata read per field access.
