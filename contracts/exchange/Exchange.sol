@@ -17,10 +17,12 @@ import {IWrappedEther} from "../interfaces/IWrappedEther.sol";
 /// @notice TigerEx settlement contract: a vault plus on-chain verification and settlement of
 ///         EIP-712 signed limit orders, matched by the relayer (`settle`) or taken directly by
 ///         anyone (`fillOrder`). See IExchange and contracts/exchange/README.md.
-/// @dev Laid out for settlement gas: a market is three slots (read as three words, once per
-///      batch, its fees accrued in memory and written once), an order's state one word,
-///      `_paused` shares its slot with the fee recipient and the withdrawal delay; orders are
-///      copied from calldata once per match. Where the gas goes: contracts/exchange/README.md.
+/// @dev Laid out for settlement gas: a market is two slots naming its tokens by registry id
+///      (read as two words, once per batch, its fees accrued in memory and written once), an
+///      order's state one word, a balance one slot keyed by (account, token id) with a single
+///      hash, `_paused` shares its slot with the fee recipient, the withdrawal delay and the
+///      token count; orders are copied from calldata once per match. Where the gas goes:
+///      contracts/exchange/README.md.
 contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -56,31 +58,36 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     uint256 private constant _ERC1271_GAS_RESERVE = ERC1271_GAS_LIMIT / 63 + 5_000;
     /// @dev Size of an encoded `Order` (nine static fields).
     uint256 private constant _ORDER_SIZE = 9 * 32;
+    /// @dev The constructor registers WETH first (see `_registerToken`).
+    uint32 private constant _WETH_TOKEN_ID = 1;
 
     // --------------------------------------------------------------------------- STORAGE
 
-    /// @dev Three slots; the grid limits (lotSize < 2**96, tickSize < 2**64) keep every
-    ///      amount below 2**192 (quantity and price are uint64). Settlement reads the slots as
-    ///      raw words (`_loadMarket`), so the packing below is also spelled out there.
+    /// @dev Two slots, both read by every fill: tokens are named by their registry ids (see
+    ///      `_tokenIds`), so tokens, grid and fees fit one word. The grid limits
+    ///      (lotSize < 2**96, tickSize < 2**64) keep every amount below 2**192 (quantity and
+    ///      price are uint64). Settlement reads the slots as raw words (`_readMarket`), so the
+    ///      packing below is also spelled out where they are decoded.
     struct MarketStorage {
-        // slot 0
-        address base;
+        // slot 0: written only by createMarket / updateMarket
+        uint32 baseId;
+        uint32 quoteId;
         uint96 lotSize;
-        // slot 1
-        address quote;
         uint64 tickSize;
         uint16 makerFeeBps;
         uint16 takerFeeBps;
-        // slot 2: written once per batch (per market) that pays a fee
+        // slot 1: also written once per batch (per market) that pays a fee
         uint112 baseFees;
         uint112 quoteFees;
         uint24 minQuantityLots;
         bool active;
     }
 
+    /// @dev `tokenId` is the token's registry id, kept so that `withdraw` needs no lookup.
     struct WithdrawalRequest {
         uint128 amount;
         uint64 unlocksAt;
+        uint32 tokenId;
     }
 
     /// @dev A market as settlement uses it, loaded once per batch into memory, with the fees
@@ -88,10 +95,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     ///      "none loaded": market 0 never exists, so a match naming it meets `active == false`.
     struct MarketCache {
         uint256 marketId;
-        address base;
-        address quote;
-        uint256 lotSize;
-        uint256 tickSize;
+        uint256 config; // slot 0 as it is stored: tokens, grid and fees (see MarketStorage)
         uint256 makerFeeBps;
         uint256 takerFeeBps;
         uint256 minQuantityLots;
@@ -100,17 +104,14 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint256 quoteFees;
     }
 
-    /// @dev One fill, in memory to stay clear of stack limits; one per call, overwritten by
-    ///      every match (see Batch).
+    /// @dev The amounts of one fill, in memory to stay clear of stack limits; one per call,
+    ///      overwritten by every match (see Batch). `_moveFunds` writes every field before
+    ///      anything reads it.
     struct Fill {
-        address buyer;
-        address seller;
         uint256 baseAmount;
         uint256 quoteAmount;
-        uint256 buyerFee;
-        uint256 sellerFee;
-        uint256 sellerBase; // the seller's base balance, read by the funds check
-        uint256 buyerQuote; // the buyer's quote balance, read by the funds check
+        uint256 buyerFee; // in base
+        uint256 sellerFee; // in quote
     }
 
     /// @dev What a `settle` call reuses for every match: memory is never freed, so allocating
@@ -118,8 +119,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     struct Batch {
         MarketCache mkt;
         Fill fill;
-        Order maker; // a buffer from _newOrderBuffer
-        Order taker; // a buffer from _newOrderBuffer
+        Order maker; // a buffer from _allocateOrderBuffer
+        Order taker; // a buffer from _allocateOrderBuffer
         bytes32 domain; // the EIP-712 domain separator
         EpochFloor makerEpochs; // the last maker side's epochs
         EpochFloor takerEpochs; // the last taker side's epochs
@@ -140,16 +141,24 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     // Declared first so that they share Pausable's `_paused` slot (read by every fill).
     address private _feeRecipient;
     uint32 private _withdrawalDelay;
+    /// @dev How many tokens have a registry id (ids are 1.._tokenCount).
+    uint32 private _tokenCount;
 
     mapping(uint32 marketId => MarketStorage) private _markets;
     /// @dev Low 64 bits: lots filled; bit 64: cancelled. One word, so one SLOAD and one SSTORE.
     mapping(bytes32 orderHash => uint256 state) private _orderStates;
-    mapping(address token => mapping(address account => uint256 balance)) private _balances;
+    /// @dev The token registry: a token gets the next id when a market or a deposit first
+    ///      names it, and keeps it forever. 0 means "never registered" (no balance).
+    mapping(address token => uint32 tokenId) private _tokenIds;
+    mapping(uint32 tokenId => address token) private _tokens;
+    /// @dev Keyed by `_balanceKey(account, tokenId)`: one hash per balance slot.
+    mapping(uint256 accountAndTokenId => uint256 balance) private _balances;
     mapping(address token => mapping(address account => WithdrawalRequest)) private _withdrawals;
-    /// @dev A maker's epochs, eight uint32 lanes per word: lane `i` of word `w` is market
-    ///      `8w + i`. Market 0 does not exist, so lane 0 of word 0 holds the maker's global
-    ///      epoch: for markets 1-7 one SLOAD reads both epochs an order is checked against.
-    mapping(address maker => mapping(uint256 word => uint256 lanes)) private _epochLanes;
+    /// @dev A maker's epochs, eight uint32 lanes per word, keyed by `_epochKey(maker, w)`:
+    ///      lane `i` of word `w` is market `8w + i`. Market 0 does not exist, so lane 0 of word
+    ///      0 holds the maker's global epoch: for markets 1-7 one SLOAD reads both epochs an
+    ///      order is checked against.
+    mapping(uint256 makerAndWord => uint256 lanes) private _epochLanes;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     /// @param weth_ The WETH contract for depositETH / withdrawETH.
@@ -165,6 +174,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         _weth = weth_;
         _feeRecipient = feeRecipient_;
         _withdrawalDelay = withdrawalDelay_;
+        // WETH is the first token registered: depositETH needs no lookup.
+        _registerToken(weth_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
         emit FeeRecipientChanged(address(0), feeRecipient_);
@@ -181,12 +192,13 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function deposit(address token, uint256 amount) external whenNotPaused nonReentrant {
         if (amount == 0) revert ExchangeZeroAmount();
+        uint32 tokenId = _tokenIdOrRegister(token);
         // The transfer comes first by necessity: only the balance difference says what arrived
         // (fee-on-transfer tokens). nonReentrant guards the window.
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        _credit(token, before + received, received);
+        _credit(token, tokenId, before + received, received);
     }
 
     /// @inheritdoc IExchange
@@ -194,17 +206,19 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (msg.value == 0) revert ExchangeZeroAmount();
         uint256 before = IERC20(_weth).balanceOf(address(this));
         IWrappedEther(_weth).deposit{value: msg.value}();
-        _credit(_weth, before + msg.value, msg.value);
+        _credit(_weth, _WETH_TOKEN_ID, before + msg.value, msg.value);
     }
 
     /// @inheritdoc IExchange
     function requestWithdrawal(address token, uint256 amount) external {
         if (amount == 0) revert ExchangeZeroAmount();
-        uint256 balance = _balances[token][msg.sender];
+        // An unregistered token has id 0, under which no balance is ever credited.
+        uint32 tokenId = _tokenIds[token];
+        uint256 balance = _balances[_balanceKey(msg.sender, tokenId)];
         if (amount > balance) revert ExchangeInsufficientBalance(token, msg.sender, balance, amount);
         uint64 unlocksAt = uint64(block.timestamp) + _withdrawalDelay;
         // amount <= balance <= VAULT_CAP < 2**128
-        _withdrawals[token][msg.sender] = WithdrawalRequest(uint128(amount), unlocksAt);
+        _withdrawals[token][msg.sender] = WithdrawalRequest(uint128(amount), unlocksAt, tokenId);
         emit WithdrawalRequested(token, msg.sender, amount, unlocksAt);
     }
 
@@ -226,8 +240,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function settle(Match[] calldata matches) external onlyRole(OPERATOR_ROLE) whenNotPaused nonReentrant {
         Batch memory b;
-        b.maker = _newOrderBuffer();
-        b.taker = _newOrderBuffer();
+        b.maker = _asOrderAllocator(_allocateOrderBuffer)();
+        b.taker = _asOrderAllocator(_allocateOrderBuffer)();
         b.domain = _domainSeparatorV4();
         uint256 count = matches.length;
         for (uint256 i; i < count;) {
@@ -245,15 +259,41 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @inheritdoc IExchange
+    /// @dev The checks of `_settleMatch` for the maker order, the caller's fee bound in place
+    ///      of a taker order; a failed check reverts with ExchangeFillRejected. One fill, so
+    ///      the market stays two words on the stack (no MarketCache) and its fees are written
+    ///      from the word read here (nothing in between writes it).
     function fillOrder(Order calldata maker, bytes calldata signature, uint64 quantityLots, uint16 maxTakerFeeBps)
         external
         whenNotPaused
         nonReentrant
     {
-        Order memory order = _newOrderBuffer();
+        (Order memory order, Fill memory f) = _asDirectAllocator(_allocateDirectBuffers)();
         bytes32 makerHash = _loadOrder(maker, order, _domainSeparatorV4());
-        SkipReason reason = _fillDirect(order, makerHash, signature, quantityLots, maxTakerFeeBps);
-        if (reason != SkipReason.None) revert ExchangeFillRejected(makerHash, reason);
+        (uint256 config, uint256 state) = _readMarket(order.marketId);
+        if (state >> 248 == 0) _rejectFill(makerHash, SkipReason.MarketInactive);
+        if (quantityLots == 0) _rejectFill(makerHash, SkipReason.QuantityZero);
+        // The caller's bound plays the role of a taker order's maxFeeBps.
+        if (config >> 240 > maxTakerFeeBps) _rejectFill(makerHash, SkipReason.TakerFeeAboveMax);
+        uint256 makerState;
+        {
+            uint256 epochFloor = _readEpochFloor(order.maker, order.marketId);
+            SkipReason reason;
+            (reason, makerState) = _checkOrderState(
+                order, makerHash, uint16(config >> 224), quantityLots, uint24(state >> 224), epochFloor
+            );
+            if (reason != SkipReason.None) _rejectFill(makerHash, reason);
+        }
+        if (makerState == quantityLots && !_isValidSignature(order.maker, makerHash, signature)) {
+            _rejectFill(makerHash, SkipReason.MakerSignatureInvalid);
+        }
+        {
+            SkipReason reason = _moveFunds(config, f, order, uint160(msg.sender), quantityLots);
+            if (reason != SkipReason.None) _rejectFill(makerHash, reason);
+        }
+        _orderStates[makerHash] = makerState;
+        _writeMarketState(order.marketId, state, f.buyerFee, f.sellerFee);
+        _emitFilled(makerHash, bytes32(0), order, uint160(msg.sender), quantityLots, f);
     }
 
     // ---------------------------------------------------------------------------- CANCELS
@@ -299,7 +339,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         uint16 makerFeeBps,
         uint16 takerFeeBps
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (marketId == 0 || _markets[marketId].base != address(0)) revert ExchangeMarketExists(marketId);
+        if (marketId == 0 || _markets[marketId].baseId != 0) revert ExchangeMarketExists(marketId);
         if (
             base == address(0) || quote == address(0) || base == quote || lotSize == 0
                 || lotSize > type(uint96).max || tickSize == 0 || tickSize > type(uint64).max
@@ -308,9 +348,9 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         _checkFee(makerFeeBps);
         _checkFee(takerFeeBps);
         _markets[marketId] = MarketStorage({
-            base: base,
+            baseId: _tokenIdOrRegister(base),
+            quoteId: _tokenIdOrRegister(quote),
             lotSize: uint96(lotSize),
-            quote: quote,
             tickSize: uint64(tickSize),
             makerFeeBps: makerFeeBps,
             takerFeeBps: takerFeeBps,
@@ -331,7 +371,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         bool active
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         MarketStorage storage mkt = _markets[marketId];
-        if (mkt.base == address(0)) revert ExchangeMarketUnknown(marketId);
+        if (mkt.baseId == 0) revert ExchangeMarketUnknown(marketId);
         if (minQuantityLots == 0 || minQuantityLots > type(uint24).max) revert ExchangeInvalidMarketParams(marketId);
         _checkFee(makerFeeBps);
         _checkFee(takerFeeBps);
@@ -345,15 +385,16 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     /// @inheritdoc IExchange
     function collectFees(uint32 marketId) external nonReentrant {
         MarketStorage storage mkt = _markets[marketId];
-        if (mkt.base == address(0)) revert ExchangeMarketUnknown(marketId);
+        uint32 baseId = mkt.baseId;
+        if (baseId == 0) revert ExchangeMarketUnknown(marketId);
         uint256 baseFees = mkt.baseFees;
         uint256 quoteFees = mkt.quoteFees;
         address recipient = _feeRecipient;
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
         emit FeesCollected(marketId, recipient, baseFees, quoteFees);
-        if (baseFees != 0) IERC20(mkt.base).safeTransfer(recipient, baseFees);
-        if (quoteFees != 0) IERC20(mkt.quote).safeTransfer(recipient, quoteFees);
+        if (baseFees != 0) IERC20(_tokens[baseId]).safeTransfer(recipient, baseFees);
+        if (quoteFees != 0) IERC20(_tokens[mkt.quoteId]).safeTransfer(recipient, quoteFees);
     }
 
     /// @inheritdoc IExchange
@@ -410,7 +451,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
 
     /// @inheritdoc IExchange
     function balanceOf(address token, address account) external view returns (uint256) {
-        return _balances[token][account];
+        return _balances[_balanceKey(account, _tokenIds[token])];
     }
 
     /// @inheritdoc IExchange
@@ -437,8 +478,8 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     function market(uint32 marketId) external view returns (MarketInfo memory info) {
         MarketStorage memory mkt = _markets[marketId];
         info = MarketInfo({
-            base: mkt.base,
-            quote: mkt.quote,
+            base: _tokens[mkt.baseId],
+            quote: _tokens[mkt.quoteId],
             lotSize: mkt.lotSize,
             tickSize: mkt.tickSize,
             minQuantityLots: mkt.minQuantityLots,
@@ -479,7 +520,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         return _hashTypedDataV4(structHash);
     }
 
-    /// @dev Copies an order from calldata into `order` (a buffer from `_newOrderBuffer`),
+    /// @dev Copies an order from calldata into `order` (an Order buffer, see "Memory buffers"),
     ///      checks that every field fits its type (as ABI decoding would; a dirty field reverts
     ///      the call) and returns its EIP-712 digest. One copy and one range check per order
     ///      instead of a validated calldata read per field access.
@@ -506,14 +547,53 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    /// @dev A memory `Order` preceded by a word holding ORDER_TYPEHASH (see `_loadOrder`).
-    function _newOrderBuffer() private pure returns (Order memory order) {
+    // Memory buffers. Legacy codegen zero-fills every memory struct a function declares or
+    // returns (about 23 gas a word), and these buffers are written in full before anything
+    // reads them. So they come from allocators that return raw pointers, called through a
+    // function pointer retyped to return the structs (same stack shape): no memory struct is
+    // declared on the way. An `Order` buffer is preceded by a word holding ORDER_TYPEHASH
+    // (see `_loadOrder`).
+
+    /// @dev One `Order` buffer (settle: one per side, reused by every match).
+    function _allocateOrderBuffer() private pure returns (uint256 order) {
         bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
             order := add(ptr, 0x20)
             mstore(0x40, add(order, _ORDER_SIZE))
+        }
+    }
+
+    /// @dev An `Order` buffer and a `Fill` (fillOrder), in one allocation.
+    function _allocateDirectBuffers() private pure returns (uint256 order, uint256 f) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            order := add(ptr, 0x20)
+            f := add(order, _ORDER_SIZE)
+            mstore(0x40, add(f, 0x80)) // four words
+        }
+    }
+
+    function _asOrderAllocator(function() pure returns (uint256) allocator)
+        private
+        pure
+        returns (function() pure returns (Order memory) typed)
+    {
+        assembly ("memory-safe") {
+            typed := allocator
+        }
+    }
+
+    function _asDirectAllocator(function() pure returns (uint256, uint256) allocator)
+        private
+        pure
+        returns (function() pure returns (Order memory, Fill memory) typed)
+    {
+        assembly ("memory-safe") {
+            typed := allocator
         }
     }
 
@@ -539,45 +619,20 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         // Taker reasons are the maker's plus one (see SkipReason).
         if (reason != SkipReason.None) return SkipReason(uint8(reason) + 1);
 
-        reason = _checkFunds(mkt, f, maker, taker.maker, quantity);
+        reason = _moveFunds(mkt.config, f, maker, uint160(taker.maker), quantity);
         if (reason != SkipReason.None) return reason;
-
         _orderStates[makerHash] = makerState;
         _orderStates[takerHash] = takerState;
-        _execute(mkt, f);
-        _emitFilled(makerHash, takerHash, maker, taker.maker, quantity, f);
+        // cannot overflow: fees come out of balances <= VAULT_CAP; _flushFees checks the sums
+        unchecked {
+            mkt.baseFees += f.buyerFee;
+            mkt.quoteFees += f.sellerFee;
+        }
+        _emitFilled(makerHash, takerHash, maker, uint160(taker.maker), quantity, f);
     }
 
-    /// @dev `fillOrder` with the caller as taker: the same checks as `_settleMatch` for the
-    ///      maker order, the caller's fee bound in place of a taker order.
-    function _fillDirect(
-        Order memory maker,
-        bytes32 makerHash,
-        bytes calldata signature,
-        uint64 quantity,
-        uint16 maxTakerFeeBps
-    ) private returns (SkipReason reason) {
-        MarketCache memory mkt;
-        _loadMarket(mkt, maker.marketId);
-        if (!mkt.active) return SkipReason.MarketInactive;
-        if (quantity == 0) return SkipReason.QuantityZero;
-        // The caller's bound plays the role of a taker order's maxFeeBps.
-        if (mkt.takerFeeBps > maxTakerFeeBps) return SkipReason.TakerFeeAboveMax;
-        uint256 makerState;
-        EpochFloor memory epochs;
-        (reason, makerState) =
-            _checkOrderState(maker, makerHash, mkt.makerFeeBps, quantity, mkt.minQuantityLots, epochs);
-        if (reason != SkipReason.None) return reason;
-        if (makerState == quantity && !_isValidSignature(maker.maker, makerHash, signature)) {
-            return SkipReason.MakerSignatureInvalid;
-        }
-        Fill memory f;
-        reason = _checkFunds(mkt, f, maker, msg.sender, quantity);
-        if (reason != SkipReason.None) return reason;
-        _orderStates[makerHash] = makerState;
-        _execute(mkt, f);
-        _flushFees(mkt);
-        _emitFilled(makerHash, bytes32(0), maker, msg.sender, quantity, f);
+    function _rejectFill(bytes32 orderHash, SkipReason reason) private pure {
+        revert ExchangeFillRejected(orderHash, reason);
     }
 
     /// @dev Checks that need both orders: same active market, opposite sides, crossing prices
@@ -617,7 +672,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
             isTaker ? b.mkt.takerFeeBps : b.mkt.makerFeeBps,
             quantity,
             b.mkt.minQuantityLots,
-            isTaker ? b.takerEpochs : b.makerEpochs
+            _epochFloor(isTaker ? b.takerEpochs : b.makerEpochs, order.maker, order.marketId)
         );
         if (reason != SkipReason.None) return (reason, 0);
         // newState == quantity: nothing was filled before this fill
@@ -628,14 +683,15 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev Order-level checks but the signature, with the maker's reason codes; returns the
-    ///      order's new state word (filled lots after this fill, not cancelled).
+    ///      order's new state word (filled lots after this fill, not cancelled). `epochFloor`
+    ///      is the epoch the order must reach (`_readEpochFloor`).
     function _checkOrderState(
         Order memory order,
         bytes32 orderHash,
         uint256 feeBps,
-        uint64 quantity,
+        uint256 quantity,
         uint256 minQuantityLots,
-        EpochFloor memory epochs
+        uint256 epochFloor
     ) private view returns (SkipReason, uint256) {
         if (block.timestamp >= order.expiry) return (SkipReason.MakerExpired, 0);
         if (feeBps > order.maxFeeBps) return (SkipReason.MakerFeeAboveMax, 0);
@@ -648,7 +704,7 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         unchecked {
             if (quantity > total - state) return (SkipReason.MakerOverfill, 0);
         }
-        if (order.epoch < _epochFloor(epochs, order.maker, order.marketId)) return (SkipReason.MakerEpochStale, 0);
+        if (order.epoch < epochFloor) return (SkipReason.MakerEpochStale, 0);
         // cannot overflow: state + quantity <= total < 2**64, so the cancelled bit stays clear
         unchecked {
             return (SkipReason.None, state + quantity);
@@ -656,36 +712,35 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
     }
 
     /// @dev ECDSA first (no EXTCODESIZE for the common EOA case), then EIP-1271 if the signer
-    ///      has code. A failed recovery yields address(0), which never counts as the signer.
+    ///      has code. ECDSA recovery follows OZ `ECDSA.tryRecoverCalldata`'s rules without its
+    ///      memory allocation and error plumbing (this runs once per new order): a 65-byte
+    ///      `r || s || v` signature, a low `s` (a high `s` is malleable: EIP-2), `v` 27 or 28;
+    ///      anything else, or an input the precompile refuses, recovers address(0), which never
+    ///      counts as the signer.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        address recovered = _recover(digest, signature);
-        if (recovered == signer && recovered != address(0)) return true;
-        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
-    }
-
-    /// @dev The signer of a 65-byte `r || s || v` signature, or address(0) for any other
-    ///      length, a high `s` (malleable: EIP-2), `v` other than 27/28 or any input the
-    ///      precompile refuses. The rules of OZ `ECDSA.tryRecoverCalldata`, without its
-    ///      memory allocation and error plumbing (this runs once per new order in a batch).
-    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
-        if (signature.length != 65) return address(0);
-        assembly ("memory-safe") {
-            let r := calldataload(signature.offset)
-            let s := calldataload(add(signature.offset, 0x20))
-            let v := byte(0, calldataload(add(signature.offset, 0x40)))
-            // s <= secp256k1n / 2
-            if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
-                // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not moved);
-                // it returns no data for an invalid input, and then signer stays 0.
-                let ptr := mload(0x40)
-                mstore(ptr, digest)
-                mstore(add(ptr, 0x20), v)
-                mstore(add(ptr, 0x40), r)
-                mstore(add(ptr, 0x60), s)
-                mstore(0x00, 0)
-                if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { signer := mload(0x00) }
+        address recovered;
+        if (signature.length == 65) {
+            assembly ("memory-safe") {
+                let r := calldataload(signature.offset)
+                let s := calldataload(add(signature.offset, 0x20))
+                let v := byte(0, calldataload(add(signature.offset, 0x40)))
+                // s <= secp256k1n / 2
+                if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                    // ecrecover(digest, v, r, s) in scratch past the free memory pointer (not
+                    // moved); it returns no data for an invalid input (v included), and then
+                    // recovered stays 0.
+                    let ptr := mload(0x40)
+                    mstore(ptr, digest)
+                    mstore(add(ptr, 0x20), v)
+                    mstore(add(ptr, 0x40), r)
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0x00, 0)
+                    if staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20) { recovered := mload(0x00) }
+                }
             }
         }
+        if (recovered == signer && signer != address(0)) return true;
+        return signer.code.length != 0 && _isValidERC1271(signer, digest, signature);
     }
 
     /// @dev EIP-1271 `isValidSignature` with at most ERC1271_GAS_LIMIT gas, so a hostile
@@ -720,132 +775,191 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         }
     }
 
-    /// @dev Loads market `marketId` into `mkt` (three SLOADs; fees start at zero).
+    /// @dev Loads market `marketId` into `mkt` (two SLOADs; fees start at zero).
     function _loadMarket(MarketCache memory mkt, uint32 marketId) private view {
-        MarketStorage storage stored = _markets[marketId];
-        uint256 w0;
-        uint256 w1;
-        uint256 w2;
-        assembly ("memory-safe") {
-            let slot := stored.slot
-            w0 := sload(slot)
-            w1 := sload(add(slot, 1))
-            w2 := sload(add(slot, 2))
-        }
+        (uint256 config, uint256 state) = _readMarket(marketId);
         // The packing of MarketStorage: lowest-order bytes first.
         mkt.marketId = marketId;
-        mkt.base = address(uint160(w0));
-        mkt.lotSize = w0 >> 160;
-        mkt.quote = address(uint160(w1));
-        mkt.tickSize = uint64(w1 >> 160);
-        mkt.makerFeeBps = uint16(w1 >> 224);
-        mkt.takerFeeBps = w1 >> 240;
-        mkt.minQuantityLots = uint24(w2 >> 224);
-        mkt.active = (w2 >> 248) != 0;
+        mkt.config = config;
+        mkt.makerFeeBps = uint16(config >> 224);
+        mkt.takerFeeBps = config >> 240;
+        mkt.minQuantityLots = uint24(state >> 224);
+        mkt.active = (state >> 248) != 0;
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
     }
 
+    /// @dev The two words of market `marketId`, raw (see MarketStorage for the packing).
+    function _readMarket(uint256 marketId) private view returns (uint256 config, uint256 state) {
+        assembly ("memory-safe") {
+            // _markets[marketId] is at keccak256(marketId . _markets.slot)
+            mstore(0x00, marketId)
+            mstore(0x20, _markets.slot)
+            let slot := keccak256(0x00, 0x40)
+            config := sload(slot)
+            state := sload(add(slot, 1))
+        }
+    }
+
     /// @dev Adds the fees accrued in `mkt` to its market's storage (one SSTORE) and zeroes
-    ///      them. The sums fit: fees are taken from vault balances, and balances plus accrued
-    ///      fees of a token never exceed what the contract holds (<= VAULT_CAP < 2**112);
-    ///      SafeCast still guards it.
+    ///      them.
     function _flushFees(MarketCache memory mkt) private {
         uint256 baseFees = mkt.baseFees;
         uint256 quoteFees = mkt.quoteFees;
         if (baseFees == 0 && quoteFees == 0) return;
-        MarketStorage storage stored = _markets[uint32(mkt.marketId)];
-        stored.baseFees = SafeCast.toUint112(stored.baseFees + baseFees);
-        stored.quoteFees = SafeCast.toUint112(stored.quoteFees + quoteFees);
+        uint32 marketId = uint32(mkt.marketId);
+        (, uint256 state) = _readMarket(marketId);
+        _writeMarketState(marketId, state, baseFees, quoteFees);
         mkt.baseFees = 0;
         mkt.quoteFees = 0;
     }
 
-    /// @dev Fills `f` with the exact amounts and fees of a fill and checks that the seller
-    ///      holds the base and the buyer the quote it pays. The arithmetic cannot overflow:
-    ///      quantity and price are < 2**64, lotSize < 2**96 and tickSize < 2**64, so amounts
-    ///      < 2**192 and amount * MAX_FEE_BPS < 2**199.
-    function _checkFunds(MarketCache memory mkt, Fill memory f, Order memory maker, address taker, uint64 quantity)
+    /// @dev Writes market slot 1 as `state` (its current value) plus the fees accrued. The sums
+    ///      fit: fees are taken from vault balances, and balances plus accrued fees of a token
+    ///      never exceed what the contract holds (<= VAULT_CAP < 2**112); checked all the same.
+    function _writeMarketState(uint256 marketId, uint256 state, uint256 baseFees, uint256 quoteFees) private {
+        uint256 newBase;
+        uint256 newQuote;
+        // cannot overflow: each term < 2**200 (fees are at most 1% of amounts < 2**192)
+        unchecked {
+            newBase = uint112(state) + baseFees;
+            newQuote = uint112(state >> 112) + quoteFees;
+        }
+        if (newBase > type(uint112).max) revert SafeCast.SafeCastOverflowedUintDowncast(112, newBase);
+        if (newQuote > type(uint112).max) revert SafeCast.SafeCastOverflowedUintDowncast(112, newQuote);
+        // minQuantityLots and active (the top 32 bits) are kept as they are.
+        uint256 word = (state >> 224 << 224) | (newQuote << 112) | newBase;
+        assembly ("memory-safe") {
+            // _markets[marketId] is at keccak256(marketId . _markets.slot); this is its slot 1.
+            mstore(0x00, marketId)
+            mstore(0x20, _markets.slot)
+            sstore(add(keccak256(0x00, 0x40), 1), word)
+        }
+    }
+
+    /// @dev Moves the funds of one fill in the market whose slot 0 is `config`, or returns why
+    ///      it cannot and changes nothing: the seller must hold the base and the buyer the
+    ///      quote it pays. Writes the exact amounts and fees to `f` (for the event and the fee
+    ///      accrual, which is the caller's). Written in assembly: it runs once per fill, and in
+    ///      Solidity its calls, checked reads of `f` and mapping accesses cost about as much
+    ///      again as the work.
+    ///
+    ///      No arithmetic can overflow: quantity and price are < 2**64, lotSize < 2**96 and
+    ///      tickSize < 2**64 (createMarket), so amounts < 2**192 and amount * MAX_FEE_BPS
+    ///      < 2**199. No debit underflows: each is checked against the balance just read; no
+    ///      credit overflows: balances and accrued fees of a token sum to at most what the
+    ///      contract holds, <= VAULT_CAP < 2**112, and a fee (<= 1%) never exceeds its
+    ///      amount. Debits are written before credits are read, so a self-trade
+    ///      (buyer == seller) stays exact; base and quote ids differ (createMarket). `taker`
+    ///      (an address) and `quantity` come as words: assembly sees a narrow Solidity value's
+    ///      stack word as it is, and the caller's conversion to uint256 cleans it.
+    function _moveFunds(uint256 config, Fill memory f, Order memory maker, uint256 taker, uint256 quantity)
         private
-        view
         returns (SkipReason)
     {
-        bool makerBuys = maker.isBuy;
-        (f.buyer, f.seller) = makerBuys ? (maker.maker, taker) : (taker, maker.maker);
-        unchecked {
-            uint256 baseAmount = uint256(quantity) * mkt.lotSize;
-            uint256 quoteAmount = uint256(quantity) * maker.priceTicks * mkt.tickSize;
-            f.baseAmount = baseAmount;
-            f.quoteAmount = quoteAmount;
-            f.buyerFee = baseAmount * (makerBuys ? mkt.makerFeeBps : mkt.takerFeeBps) / _BPS;
-            f.sellerFee = quoteAmount * (makerBuys ? mkt.takerFeeBps : mkt.makerFeeBps) / _BPS;
+        uint256 short; // 1: the seller lacks base, 2: the buyer lacks quote
+        assembly ("memory-safe") {
+            // Amounts and fees into f. MarketStorage slot 0, lowest-order bytes first: baseId
+            // (32 bits), quoteId (32), lotSize (96), tickSize (64), makerFeeBps (16),
+            // takerFeeBps (16). The buyer pays its fee in base, the seller in quote.
+            {
+                let baseAmount := mul(quantity, and(shr(64, config), 0xffffffffffffffffffffffff))
+                let quoteAmount :=
+                    mul(mul(quantity, mload(add(maker, 0x60))), and(shr(160, config), 0xffffffffffffffff))
+                mstore(f, baseAmount)
+                mstore(add(f, 0x20), quoteAmount)
+                let makerFeeBps := and(shr(224, config), 0xffff)
+                let takerFeeBps := shr(240, config)
+                // `maker` is range-checked: isBuy is 0 or 1.
+                switch mload(add(maker, 0x40))
+                case 0 {
+                    mstore(add(f, 0x40), div(mul(baseAmount, takerFeeBps), _BPS))
+                    mstore(add(f, 0x60), div(mul(quoteAmount, makerFeeBps), _BPS))
+                }
+                default {
+                    mstore(add(f, 0x40), div(mul(baseAmount, makerFeeBps), _BPS))
+                    mstore(add(f, 0x60), div(mul(quoteAmount, takerFeeBps), _BPS))
+                }
+            }
+            // The maker sells unless it buys.
+            let buyer := taker
+            let seller := mload(maker)
+            if mload(add(maker, 0x40)) {
+                buyer := seller
+                seller := taker
+            }
+            // _balances[_balanceKey(account, tokenId)] is at keccak256(key . _balances.slot).
+            mstore(0x20, _balances.slot)
+            // The debits, if both balances suffice.
+            {
+                mstore(0x00, or(shl(32, seller), and(config, 0xffffffff)))
+                let sellerBaseSlot := keccak256(0x00, 0x40)
+                let sellerBase := sload(sellerBaseSlot)
+                mstore(0x00, or(shl(32, buyer), and(shr(32, config), 0xffffffff)))
+                let buyerQuoteSlot := keccak256(0x00, 0x40)
+                let buyerQuote := sload(buyerQuoteSlot)
+                switch lt(sellerBase, mload(f))
+                case 1 { short := 1 }
+                default {
+                    switch lt(buyerQuote, mload(add(f, 0x20)))
+                    case 1 { short := 2 }
+                    default {
+                        sstore(sellerBaseSlot, sub(sellerBase, mload(f)))
+                        sstore(buyerQuoteSlot, sub(buyerQuote, mload(add(f, 0x20))))
+                    }
+                }
+            }
+            // The credits, net of fees, read after the debits were written.
+            if iszero(short) {
+                mstore(0x00, or(shl(32, buyer), and(config, 0xffffffff)))
+                let slot := keccak256(0x00, 0x40)
+                sstore(slot, add(sload(slot), sub(mload(f), mload(add(f, 0x40)))))
+                mstore(0x00, or(shl(32, seller), and(shr(32, config), 0xffffffff)))
+                slot := keccak256(0x00, 0x40)
+                sstore(slot, add(sload(slot), sub(mload(add(f, 0x20)), mload(add(f, 0x60)))))
+            }
         }
-        uint256 sellerBase = _balances[mkt.base][f.seller];
-        if (sellerBase < f.baseAmount) {
-            return makerBuys ? SkipReason.TakerInsufficientBalance : SkipReason.MakerInsufficientBalance;
-        }
-        f.sellerBase = sellerBase;
-        uint256 buyerQuote = _balances[mkt.quote][f.buyer];
-        if (buyerQuote < f.quoteAmount) {
-            return makerBuys ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
-        }
-        f.buyerQuote = buyerQuote;
-        return SkipReason.None;
+        if (short == 0) return SkipReason.None;
+        // The seller is the maker unless the maker buys.
+        return (short == 1) != maker.isBuy ? SkipReason.MakerInsufficientBalance : SkipReason.TakerInsufficientBalance;
     }
 
-    /// @dev Moves the balances of a checked fill and accrues its fees in `mkt`. Debits are
-    ///      written before credits are read, so a self-trade (buyer == seller) stays exact.
-    function _execute(MarketCache memory mkt, Fill memory f) private {
-        mapping(address => uint256) storage baseBalances = _balances[mkt.base];
-        mapping(address => uint256) storage quoteBalances = _balances[mkt.quote];
-        address buyer = f.buyer;
-        address seller = f.seller;
-        uint256 baseAmount = f.baseAmount;
-        uint256 quoteAmount = f.quoteAmount;
-        uint256 buyerFee = f.buyerFee;
-        uint256 sellerFee = f.sellerFee;
-        // cannot underflow: _checkFunds read these balances; fees <= 1% of their amount.
-        // cannot overflow: balances and accrued fees of a token sum to at most what the
-        // contract holds, <= VAULT_CAP < 2**112.
-        unchecked {
-            baseBalances[seller] = f.sellerBase - baseAmount;
-            quoteBalances[buyer] = f.buyerQuote - quoteAmount;
-            baseBalances[buyer] += baseAmount - buyerFee;
-            quoteBalances[seller] += quoteAmount - sellerFee;
-            mkt.baseFees += buyerFee;
-            mkt.quoteFees += sellerFee;
-        }
-    }
-
+    /// @dev Emits OrderFilled for a fill `_moveFunds` wrote to `f`; `taker` (an address) and
+    ///      `quantity` come as clean words (see `_moveFunds`).
     function _emitFilled(
         bytes32 makerHash,
         bytes32 takerHash,
         Order memory maker,
-        address taker,
-        uint64 quantity,
+        uint256 taker,
+        uint256 quantity,
         Fill memory f
     ) private {
-        (uint256 makerFee, uint256 takerFee) = maker.isBuy ? (f.buyerFee, f.sellerFee) : (f.sellerFee, f.buyerFee);
-        emit OrderFilled(
-            makerHash,
-            takerHash,
-            maker.maker,
-            taker,
-            maker.marketId,
-            quantity,
-            maker.priceTicks,
-            f.baseAmount,
-            f.quoteAmount,
-            makerFee,
-            takerFee
-        );
+        bytes32 topic = OrderFilled.selector;
+        // emit OrderFilled(makerHash, takerHash, maker.maker, taker, maker.marketId, quantity,
+        //     maker.priceTicks, f.baseAmount, f.quoteAmount, makerFee, takerFee), encoded by hand
+        // (it runs once per fill): every field is a clean static word, the order was
+        // range-checked by _loadOrder.
+        assembly ("memory-safe") {
+            // In scratch past the free memory pointer (not moved).
+            let ptr := mload(0x40)
+            mstore(ptr, taker)
+            mstore(add(ptr, 0x20), mload(add(maker, 0x20))) // marketId
+            mstore(add(ptr, 0x40), quantity)
+            mstore(add(ptr, 0x60), mload(add(maker, 0x60))) // priceTicks
+            mcopy(add(ptr, 0x80), f, 0x40) // baseAmount, quoteAmount
+            // The buyer's fee is f.buyerFee: the maker's if it buys (isBuy is 0 or 1).
+            let makerBuys := mload(add(maker, 0x40))
+            mstore(add(ptr, 0xc0), mload(add(f, sub(0x60, shl(5, makerBuys))))) // makerFee
+            mstore(add(ptr, 0xe0), mload(add(f, add(0x40, shl(5, makerBuys))))) // takerFee
+            log4(ptr, 0x100, topic, makerHash, takerHash, mload(maker))
+        }
     }
 
-    function _credit(address token, uint256 held, uint256 amount) private {
+    function _credit(address token, uint32 tokenId, uint256 held, uint256 amount) private {
         if (held > VAULT_CAP) revert ExchangeDepositCapExceeded(token, held, VAULT_CAP);
         // cannot overflow: the sum of balances of a token is bounded by what the contract holds
         unchecked {
-            _balances[token][msg.sender] += amount;
+            _balances[_balanceKey(msg.sender, tokenId)] += amount;
         }
         emit Deposited(token, msg.sender, amount);
     }
@@ -857,39 +971,72 @@ contract Exchange is IExchange, EIP712, AccessControl, Pausable, ReentrancyGuard
         if (block.timestamp < request.unlocksAt) {
             revert ExchangeWithdrawalLocked(token, msg.sender, request.unlocksAt);
         }
-        uint256 balance = _balances[token][msg.sender];
+        uint256 key = _balanceKey(msg.sender, request.tokenId);
+        uint256 balance = _balances[key];
         amount = request.amount < balance ? request.amount : balance;
         delete _withdrawals[token][msg.sender];
         // cannot underflow: amount <= balance
         unchecked {
-            _balances[token][msg.sender] = balance - amount;
+            _balances[key] = balance - amount;
         }
         emit Withdrawn(token, msg.sender, amount);
     }
 
-    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
-    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
-    ///      active, hence existing, market). Remembered in `cache` (see EpochFloor).
+    /// @dev `_readEpochFloor`, remembered in `cache` (see EpochFloor).
     function _epochFloor(EpochFloor memory cache, address maker, uint32 marketId) private view returns (uint256 floor) {
         if (cache.maker == maker && cache.marketId == marketId) return cache.floor;
-        uint256 word0 = _epochLanes[maker][0];
-        uint256 lanes = marketId < 8 ? word0 : _epochLanes[maker][marketId >> 3];
-        uint256 global = uint32(word0);
-        uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
-        floor = global > inMarket ? global : inMarket;
+        floor = _readEpochFloor(maker, marketId);
         cache.maker = maker;
         cache.marketId = marketId;
         cache.floor = floor;
     }
 
+    /// @dev The epoch an order of `maker` in `marketId` must reach: the higher of the maker's
+    ///      global epoch and its epoch in `marketId` (>= 1: settlement only reaches here for an
+    ///      active, hence existing, market).
+    function _readEpochFloor(address maker, uint32 marketId) private view returns (uint256) {
+        uint256 word0 = _epochLanes[uint160(maker)]; // _epochKey(maker, 0)
+        uint256 lanes = marketId < 8 ? word0 : _epochLanes[_epochKey(maker, marketId >> 3)];
+        uint256 global = uint32(word0);
+        uint256 inMarket = uint32(lanes >> ((marketId & 7) << 5));
+        return global > inMarket ? global : inMarket;
+    }
+
     function _readEpoch(address maker, uint32 marketId) private view returns (uint32) {
-        return uint32(_epochLanes[maker][marketId >> 3] >> ((marketId & 7) << 5));
+        return uint32(_epochLanes[_epochKey(maker, marketId >> 3)] >> ((marketId & 7) << 5));
     }
 
     function _writeEpoch(address maker, uint32 marketId, uint32 newEpoch) private {
         uint256 shift = uint256(marketId & 7) << 5;
-        uint256 lanes = _epochLanes[maker][marketId >> 3];
-        _epochLanes[maker][marketId >> 3] = (lanes & ~(uint256(type(uint32).max) << shift)) | (uint256(newEpoch) << shift);
+        uint256 key = _epochKey(maker, marketId >> 3);
+        uint256 lanes = _epochLanes[key];
+        _epochLanes[key] = (lanes & ~(uint256(type(uint32).max) << shift)) | (uint256(newEpoch) << shift);
+    }
+
+    /// @dev The `_balances` key of `account`'s balance of token `tokenId`: distinct for distinct
+    ///      pairs (the id takes the low 32 bits, the account the 160 above).
+    function _balanceKey(address account, uint256 tokenId) private pure returns (uint256) {
+        return (uint256(uint160(account)) << 32) | tokenId;
+    }
+
+    /// @dev The `_epochLanes` key of `maker`'s lane word `word` (< 2**29): distinct for distinct
+    ///      pairs (the account takes the low 160 bits, the word the bits above).
+    function _epochKey(address maker, uint256 word) private pure returns (uint256) {
+        return (word << 160) | uint160(maker);
+    }
+
+    /// @dev `token`'s registry id, registering it if it has none.
+    function _tokenIdOrRegister(address token) private returns (uint32 tokenId) {
+        tokenId = _tokenIds[token];
+        if (tokenId == 0) tokenId = _registerToken(token);
+    }
+
+    /// @dev Gives `token` (not yet registered) the next id. Checked arithmetic: the 2**32-1st
+    ///      registration would revert, and each costs a caller two new storage slots.
+    function _registerToken(address token) private returns (uint32 tokenId) {
+        tokenId = ++_tokenCount;
+        _tokenIds[token] = tokenId;
+        _tokens[tokenId] = token;
     }
 
     function _checkFee(uint16 feeBps) private pure {

@@ -502,6 +502,37 @@ def test_fill_order_takes_a_maker_order_directly(exchange, orders, market, base,
         exchange.fillOrder(maker.as_tuple(), sig, 1, MAX_TAKER_FEE, sender=bob)
 
 
+@pytest.mark.parametrize("maker_buys", [True, False])
+def test_fill_order_accrues_its_fees_and_reports_the_fill_exactly(
+    exchange, orders, market, deployer, alice, bob, maker_buys
+):
+    # A minimum quantity above 1, so that the fee word's top bits are not trivially 1 / true.
+    exchange.updateMarket(
+        MARKET_ID, market.maker_fee_bps, market.taker_fee_bps, 3, True, sender=deployer
+    )
+    before = exchange.market(MARKET_ID)
+    maker, sig = orders.signed(alice, is_buy=maker_buys, price=PRICE + 7, quantity=5)
+    receipt = exchange.fillOrder(maker.as_tuple(), sig, 3, MAX_TAKER_FEE, sender=bob)
+    amounts = fill_amounts(market, maker, 3)
+    (event,) = _fills(exchange, receipt)
+    assert bytes(event.makerOrderHash) == _hash(orders, maker)
+    assert (event.maker, event.taker, event.marketId) == (alice.address, bob.address, MARKET_ID)
+    assert (event.quantityLots, event.priceTicks) == (3, PRICE + 7)
+    assert (event.baseAmount, event.quoteAmount) == (amounts.base_amount, amounts.quote_amount)
+    assert (event.makerFee, event.takerFee) == (amounts.maker_fee, amounts.taker_fee)
+    # The buyer pays its fee in base, the seller in quote; the market's other fields in the
+    # fee word (minimum quantity, active) are kept.
+    buyer_fee, seller_fee = (
+        (amounts.maker_fee, amounts.taker_fee)
+        if maker_buys
+        else (amounts.taker_fee, amounts.maker_fee)
+    )
+    after = exchange.market(MARKET_ID)
+    assert after.accruedBaseFees == before.accruedBaseFees + buyer_fee
+    assert after.accruedQuoteFees == before.accruedQuoteFees + seller_fee
+    assert (after.minQuantityLots, after.active) == (3, True)
+
+
 @pytest.mark.parametrize(
     ("kw", "quantity", "reason"),
     [

@@ -159,6 +159,51 @@ def test_plain_ether_transfer_is_rejected(exchange, alice):
         alice.transfer(exchange, 1)
 
 
+# -------------------------------------------------------------------------- token registry
+# Markets and balances name a token by a 32-bit registry id, given when a market or a deposit
+# first names the token; the ABI speaks addresses throughout.
+
+
+def test_token_deposited_before_its_market_is_the_balance_every_market_trades(
+    project, exchange, deployer, operator, orders, quote, alice, bob, accounts
+):
+    # Deployed by an account of its own: a contract deployed by `deployer` here would sit at
+    # the address a later test's deployment from `deployer` gets (each test is rolled back),
+    # and Ape would decode that test's revert against this token's ABI.
+    issuer = accounts[7]
+    token = issuer.deploy(project.TestToken, "Late Listed", "LATE", 18, issuer)
+    token.mint(alice, 10**21, sender=issuer)
+    token.approve(exchange, 10**21, sender=alice)
+    exchange.deposit(token, 10**21, sender=alice)  # no market names the token yet
+    # Market 7 lists it against the quote token market 1 already trades (no fees: the
+    # amounts are the plain grid amounts).
+    exchange.createMarket(7, token, quote, 10**15, 10, 1, 0, 0, sender=deployer)
+    info = exchange.market(7)
+    assert (info.base, info.quote) == (token.address, quote.address)
+    bob_quote = exchange.balanceOf(quote, bob)
+
+    sell = orders.signed(alice, is_buy=False, market_id=7, price=300_000, quantity=4)
+    buy = orders.signed(bob, is_buy=True, market_id=7, price=300_000, quantity=4)
+    exchange.settle([orders.match(sell, buy, 4)], sender=operator)
+    base_amount, quote_amount = 4 * 10**15, 4 * 300_000 * 10
+    assert exchange.balanceOf(token, alice) == 10**21 - base_amount
+    assert exchange.balanceOf(token, bob) == base_amount
+    # One quote balance per account, whatever market moves it.
+    assert exchange.balanceOf(quote, bob) == bob_quote - quote_amount
+
+
+def test_never_deposited_token_has_no_balance_to_withdraw(project, exchange, alice, accounts):
+    issuer = accounts[7]  # not `deployer`: see the test above
+    token = issuer.deploy(project.TestToken, "Never Seen", "NONE", 18, issuer)
+    assert exchange.balanceOf(token, alice) == 0
+    with ape.reverts(
+        exchange.ExchangeInsufficientBalance, token=token, account=alice, balance=0, needed=1
+    ):
+        exchange.requestWithdrawal(token, 1, sender=alice)
+    with ape.reverts(exchange.ExchangeNoWithdrawalRequest, token=token, account=alice):
+        exchange.withdraw(token, sender=alice)
+
+
 # ---------------------------------------------------------------------------------- admin
 
 
