@@ -10,16 +10,15 @@ Every example replays exactly, so a failure Hypothesis finds is one it can shrin
   at a 5,000 USD hard cap and price 7 need more than the 10**9 tokens minted, so the second
   example's deposit reverted and the run could not be replayed), and the sale id that seeds the
   lottery draw.
-- it runs on its own clock: each transaction is mined one second after the previous one, from
-  the snapshot block's timestamp, with explicit jumps to the sale's start, end and reveal
-  deadline; nothing depends on the wall clock.
+- it runs on its own clock: each transaction is mined one second after the previous one, with
+  explicit jumps to the sale's start, end and reveal deadline; only that timeline, never the
+  wall clock, decides what the contracts do.
 - every refused action is refused for the reason the model predicts (the expected custom error
   and its arguments); any other revert fails the example.
 """
 
 from typing import ClassVar
 
-import ape
 import pytest
 from eth_utils import keccak
 from hypothesis import HealthCheck, settings
@@ -31,6 +30,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from tests.contracts.conftest import clock_start, refused
 from tests.contracts.launchpad.conftest import HOUR, REVEAL_WINDOW, USD, Sales
 from tests.contracts.launchpad.model import Entry, filled, outcome, tokens_for
 
@@ -57,7 +57,7 @@ class SaleInvariants(RuleBasedStateMachine):
         c = type(self).ctx
         chain, launchpad, admin = c["chain"], c["launchpad"], c["admin"]
         self.snapshot = chain.snapshot()
-        self.now = chain.blocks.head.timestamp  # the snapshot block's: the same in every example
+        self.now = clock_start(chain)
         # Balances before the sale: at the end everything it took in must have been paid out.
         self.token_base = c["sale_token"].balanceOf(launchpad)
         self.tusd_base = c["tusd"].balanceOf(launchpad)
@@ -107,8 +107,8 @@ class SaleInvariants(RuleBasedStateMachine):
         return call(*args, sender=sender)
 
     def _refused(self, error, call, *args, sender, **error_args):
-        """Sends a transaction that must revert with `error` (and these arguments)."""
-        with ape.reverts(error, **error_args):
+        """Sends a transaction that must revert with the launchpad's `error` (these arguments)."""
+        with refused(type(self).ctx["launchpad"], error, **error_args):
             self._send(call, *args, sender=sender)
 
     def _wait_until(self, timestamp):
@@ -126,7 +126,7 @@ class SaleInvariants(RuleBasedStateMachine):
         if entry and self.p["lottery"]:
             # One entry per buyer in a lottery: its tickets were numbered when it entered.
             self._refused(
-                launchpad.LaunchpadAlreadyEntered,
+                "LaunchpadAlreadyEntered",
                 launchpad.buy,
                 self.sale_id,
                 amount,
@@ -137,7 +137,7 @@ class SaleInvariants(RuleBasedStateMachine):
             return
         if before + amount > self.p["maxBuy"]:
             self._refused(
-                launchpad.LaunchpadAmountOutOfRange,
+                "LaunchpadAmountOutOfRange",
                 launchpad.buy,
                 self.sale_id,
                 amount,
@@ -175,7 +175,7 @@ class SaleInvariants(RuleBasedStateMachine):
         if draw_pending:
             # Nobody can finalize to pro rata while the seed may still be revealed.
             self._refused(
-                launchpad.LaunchpadAwaitingReveal,
+                "LaunchpadAwaitingReveal",
                 launchpad.finalize,
                 self.sale_id,
                 sender=buyer0,
@@ -273,10 +273,10 @@ def machine(
     return SaleInvariants
 
 
-def test_examples_start_from_the_same_chain_state(machine, sale_token, deployer):
+def test_examples_start_from_the_same_chain_state(machine, launchpad, sale_token, deployer):
     """Each of two examples in a row takes most of the deployer's sale tokens (hard cap 5,000 USD
-    at price 7): both run, with the same sale id (the lottery's input) and clock, and the second
-    leaves the deployer what it had. Before the snapshot per example, the second one's deposit
+    at price 7): both run, reach the same sale state under the same sale id (the lottery's inputs)
+    and leave the deployer what it had. Before the snapshot per example, the second one's deposit
     reverted and which example failed depended on the ones before it."""
     supply = sale_token.balanceOf(deployer)
     seen = []
@@ -288,7 +288,7 @@ def test_examples_start_from_the_same_chain_state(machine, sale_token, deployer)
         assert example.deposited > supply // 2
         example.buy(who=1, share=6_000)
         example.buy(who=2, share=6_000)  # oversubscribed: the lottery draws
-        seen.append((example.sale_id, example.now))
+        seen.append((example.sale_id, launchpad.saleState(example.sale_id)))
         example.teardown()
         assert sale_token.balanceOf(deployer) == supply
     assert seen[0] == seen[1]

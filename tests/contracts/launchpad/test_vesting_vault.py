@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.contracts.conftest import clock_start, refused
 from tests.contracts.launchpad.conftest import DAY, ZERO
 from tests.contracts.launchpad.model import vested
 
@@ -225,8 +226,8 @@ class VestingInvariants(RuleBasedStateMachine):
     revocation is refused exactly when the model says so, with the expected error.
 
     Each example starts from the same chain state (a snapshot, restored at teardown) and runs on
-    its own clock (each transaction one second after the previous one, from the snapshot block's
-    timestamp), so what a claim releases never depends on the wall clock."""
+    its own clock (each transaction one second after the previous one), so what a claim releases
+    never depends on the wall clock."""
 
     ctx: ClassVar[dict] = {}
 
@@ -234,7 +235,7 @@ class VestingInvariants(RuleBasedStateMachine):
     def start(self):
         c = type(self).ctx
         self.snapshot = c["chain"].snapshot()
-        self.now = c["chain"].blocks.head.timestamp
+        self.now = clock_start(c["chain"])
         self.schedules = []  # (id, beneficiary)
         self.terms = {}  # id -> [total, start, cliff, duration, tge_bps, revocable, revoked]
         self.released = {}
@@ -294,7 +295,7 @@ class VestingInvariants(RuleBasedStateMachine):
         else:
             call, args, sender = vault.claim, (sid,), beneficiary
         if due == 0:
-            with ape.reverts(vault.VestingNothingToClaim, scheduleId=sid):
+            with refused(vault, "VestingNothingToClaim", scheduleId=sid):
                 self._send(call, *args, sender=sender)
             return
         receipt = self._send(call, *args, sender=sender)
@@ -311,7 +312,7 @@ class VestingInvariants(RuleBasedStateMachine):
         terms = self.terms[sid]
         revocable, revoked = terms[5], terms[6]
         if not revocable or revoked:
-            with ape.reverts(vault.VestingNotRevocable, scheduleId=sid):
+            with refused(vault, "VestingNotRevocable", scheduleId=sid):
                 self._send(vault.revoke, sid, beneficiary, c["sink"], sender=c["revoker"])
             return
         kept = self._vested_next_block(sid)

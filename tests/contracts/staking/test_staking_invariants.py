@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.contracts.conftest import custom_error
 from tests.contracts.staking.conftest import BOOSTS, UNIT, WEEK, Policy, create_pool, events
 
 LOCK_COUNT = 4  # flexible + three locks
@@ -60,7 +61,8 @@ class StakingAccounting(RuleBasedStateMachine):
         try:
             receipt = call(*args, sender=sender)
         except ContractLogicError as err:
-            assert getattr(err, "name", None) in refused_by, f"{err!r}, expected {refused_by}"
+            error = custom_error(err, c["staking"])
+            assert error is not None and error.name in refused_by, f"{err!r}, expected {refused_by}"
             return None
         type(self).succeeded[call.abis[0].name] += 1
         for paid in events(receipt, "RewardPaid") + events(receipt, "Compounded"):
