@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.contracts.conftest import clock_start, refused
 from tests.contracts.launchpad.conftest import DAY, ZERO
 from tests.contracts.launchpad.model import vested
 
@@ -35,8 +36,13 @@ def _vault_ready(team_token):
     """Deploy before any test, so Ape's per-test snapshots never need rebasing."""
 
 
-def create(vault, scheduler, token, beneficiary, *, start, total=TOTAL, revocable=False, **terms):
-    receipt = vault.createSchedule(
+def create(
+    vault, scheduler, token, beneficiary, *, start, total=TOTAL, revocable=False, send=None, **terms
+):
+    """Creates a schedule (through `send(call, *args, sender=...)` if given); its event."""
+    send = send or (lambda call, *args, sender: call(*args, sender=sender))
+    receipt = send(
+        vault.createSchedule,
         beneficiary,
         token,
         total,
@@ -216,17 +222,39 @@ def test_reentrant_token_cannot_claim_twice(project, vault, deployer, scheduler,
 class VestingInvariants(RuleBasedStateMachine):
     """Random schedules, time steps, claims, claimFors and revocations: each schedule's released
     amount only grows and never exceeds its allocation, and the vault holds exactly what is
-    unreleased."""
+    unreleased. Every claim releases exactly what `model.vested` says is due, and a claim or a
+    revocation is refused exactly when the model says so, with the expected error.
+
+    Each example starts from the same chain state (a snapshot, restored at teardown) and runs on
+    its own clock (each transaction one second after the previous one), so what a claim releases
+    never depends on the wall clock."""
 
     ctx: ClassVar[dict] = {}
 
     @initialize()
     def start(self):
         c = type(self).ctx
+        self.snapshot = c["chain"].snapshot()
+        self.now = clock_start(c["chain"])
         self.schedules = []  # (id, beneficiary)
+        self.terms = {}  # id -> [total, start, cliff, duration, tge_bps, revocable, revoked]
         self.released = {}
         self.base = c["token"].balanceOf(c["vault"])
         self.unreleased_base = self.base
+
+    def teardown(self):
+        if hasattr(self, "snapshot"):
+            type(self).ctx["chain"].restore(self.snapshot)
+
+    def _send(self, call, *args, sender):
+        """Sends a transaction mined one second after this example's previous one."""
+        self.now += 1
+        type(self).ctx["chain"].pending_timestamp = self.now
+        return call(*args, sender=sender)
+
+    def _vested_next_block(self, sid):
+        total, start, cliff, duration, tge, _, revoked = self.terms[sid]
+        return total if revoked else vested(total, start, cliff, duration, tge, self.now + 1)
 
     @rule(
         total=st.integers(1, 10**24),
@@ -240,42 +268,58 @@ class VestingInvariants(RuleBasedStateMachine):
     def create(self, total, delay, cliff, duration, tge, who, revocable):
         c = type(self).ctx
         beneficiary = c["beneficiaries"][who]
-        start = c["chain"].pending_timestamp + delay
+        start = self.now + 1 + delay  # from the block that creates it
         created = create(
             c["vault"], c["scheduler"], c["token"], beneficiary, start=start, total=total,
             cliff=cliff, duration=duration, tge_bps=tge, revocable=revocable,
+            send=self._send,
         )  # fmt: skip
         self.schedules.append((created.scheduleId, beneficiary))
+        self.terms[created.scheduleId] = [total, start, cliff, duration, tge, revocable, False]
         self.released[created.scheduleId] = 0
 
     @rule(seconds=st.integers(1, 90 * DAY))
     def wait(self, seconds):
-        type(self).ctx["chain"].pending_timestamp += seconds
+        self.now += seconds
 
     @rule(index=st.integers(0, 50), by_other=st.booleans())
     def claim(self, index, by_other):
         if not self.schedules:
             return
         c = type(self).ctx
+        vault = c["vault"]
         sid, beneficiary = self.schedules[index % len(self.schedules)]
-        try:
-            if by_other:
-                c["vault"].claimFor(sid, beneficiary, sender=c["scheduler"])
-            else:
-                c["vault"].claim(sid, sender=beneficiary)
-        except Exception:
-            return  # nothing to claim yet
+        due = self._vested_next_block(sid) - self.released[sid]
+        if by_other:
+            call, args, sender = vault.claimFor, (sid, beneficiary), c["scheduler"]
+        else:
+            call, args, sender = vault.claim, (sid,), beneficiary
+        if due == 0:
+            with refused(vault, "VestingNothingToClaim", scheduleId=sid):
+                self._send(call, *args, sender=sender)
+            return
+        receipt = self._send(call, *args, sender=sender)
+        claimed = next(e for e in receipt.events if e.event_name == "TokensClaimed")
+        assert (claimed.amount, claimed.released) == (due, self.released[sid] + due)
 
     @rule(index=st.integers(0, 50))
     def revoke(self, index):
         if not self.schedules:
             return
         c = type(self).ctx
+        vault = c["vault"]
         sid, beneficiary = self.schedules[index % len(self.schedules)]
-        try:
-            c["vault"].revoke(sid, beneficiary, c["sink"], sender=c["revoker"])
-        except Exception:
-            return  # not revocable, or revoked already
+        terms = self.terms[sid]
+        revocable, revoked = terms[5], terms[6]
+        if not revocable or revoked:
+            with refused(vault, "VestingNotRevocable", scheduleId=sid):
+                self._send(vault.revoke, sid, beneficiary, c["sink"], sender=c["revoker"])
+            return
+        kept = self._vested_next_block(sid)
+        receipt = self._send(vault.revoke, sid, beneficiary, c["sink"], sender=c["revoker"])
+        revoked_event = next(e for e in receipt.events if e.event_name == "ScheduleRevoked")
+        assert (revoked_event.vestedTotal, revoked_event.unvested) == (kept, terms[0] - kept)
+        terms[0], terms[6] = kept, True
 
     @invariant()
     def released_only_grows_and_stays_within_the_allocation(self):

@@ -7,15 +7,20 @@ reward reserve (nothing else enters in this test); the reserve == funded - paid;
 pools' totals; and at the end of each run, a pool's total == the sum of its positions, its total
 weight == the sum of its accounts' weights, each the sum of its positions' weights, and the
 rewards every account could claim are covered by the reserve; and every snapshot reached answers
-the weights the events reported last at or before its time (0 before any)."""
+the weights the events reported last at or before its time (0 before any).
+
+A call is refused only for a reason the test names (`_send`'s `refused_by`); any other revert fails
+the example instead of passing as a refusal."""
 
 from collections import Counter
 from typing import ClassVar
 
+from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.contracts.conftest import custom_error
 from tests.contracts.staking.conftest import BOOSTS, UNIT, WEEK, Policy, create_pool, events
 
 LOCK_COUNT = 4  # flexible + three locks
@@ -57,14 +62,18 @@ class StakingAccounting(RuleBasedStateMachine):
             for pool in c["pools"]:
                 self._send(staking.stake, pool, index % LOCK_COUNT, 1_000 * UNIT, sender=user)
 
-    def _send(self, call, *args, sender):
+    def _send(self, call, *args, sender, refused_by=()):
+        """Mines `call` one second after the previous one; None if it was refused, which only one
+        of the custom errors `refused_by` may do (a refused call changes nothing)."""
         c = type(self).ctx
         self.now += 1
         c["chain"].pending_timestamp = self.now
         try:
             receipt = call(*args, sender=sender)
-        except Exception:
-            return None  # refused (locked, too much, nothing to compound...): nothing changed
+        except ContractLogicError as err:
+            error = custom_error(err, c["staking"])
+            assert error is not None and error.name in refused_by, f"{err!r}, expected {refused_by}"
+            return None
         type(self).succeeded[call.abis[0].name] += 1
         for paid in events(receipt, "RewardPaid") + events(receipt, "Compounded"):
             token = paid.get("rewardToken", c["stk"].address)
@@ -110,7 +119,16 @@ class StakingAccounting(RuleBasedStateMachine):
                 break
             lock = (lock + 1) % LOCK_COUNT
         amount = max(1, staked * share // 100)
-        self._send(c["staking"].withdraw, c["pools"][pool], lock, amount, sender=user)
+        # Refused only without a position: an early withdrawal pays a penalty in both pools.
+        receipt = self._send(
+            c["staking"].withdraw,
+            c["pools"][pool],
+            lock,
+            amount,
+            sender=user,
+            refused_by=("StakingInsufficientStake",),
+        )
+        assert (receipt is None) == (staked == 0)
 
     @rule(pool=st.integers(0, 1), who=st.integers(0, 2))
     def claim(self, pool, who):
@@ -120,7 +138,13 @@ class StakingAccounting(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), lock=st.integers(0, LOCK_COUNT - 1))
     def compound(self, who, lock):
         c = type(self).ctx
-        self._send(c["staking"].compound, c["pools"][0], lock, sender=c["users"][who])
+        self._send(
+            c["staking"].compound,
+            c["pools"][0],
+            lock,
+            sender=c["users"][who],
+            refused_by=("StakingNothingToCompound",),
+        )
 
     @rule(
         pool=st.integers(0, 1),
@@ -138,6 +162,8 @@ class StakingAccounting(RuleBasedStateMachine):
             amount,
             duration,
             sender=c["admin"],
+            # Nothing sent and nothing left of the stream to spread again.
+            refused_by=("StakingInvalidAmount",) if amount == 0 else (),
         )
 
     @rule(seconds=st.integers(1, 60 * 86_400))
@@ -147,9 +173,18 @@ class StakingAccounting(RuleBasedStateMachine):
     @rule(pool=st.integers(0, 1), who=st.integers(0, 2))
     def emergency_exit(self, pool, who):
         c = type(self).ctx
-        staking = c["staking"]
+        staking, user = c["staking"], c["users"][who]
+        staked = sum(
+            staking.positionInfo(c["pools"][pool], user, lock).amount for lock in range(LOCK_COUNT)
+        )
         self._send(staking.pause, sender=c["admin"])
-        self._send(staking.emergencyWithdraw, c["pools"][pool], sender=c["users"][who])
+        receipt = self._send(
+            staking.emergencyWithdraw,
+            c["pools"][pool],
+            sender=user,
+            refused_by=("StakingInsufficientStake",),
+        )
+        assert (receipt is None) == (staked == 0)
         self._send(staking.unpause, sender=c["admin"])
 
     @invariant()
