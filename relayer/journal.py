@@ -8,11 +8,13 @@ acknowledged; a crash after it is recovered by replaying the journal (see ``serv
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from relayer.models import (
@@ -45,40 +47,57 @@ class JournalTx:
         return bool(self.orders or self.fills or self.cancels or self.updates)
 
 
+_ORDERS = cast(Table, RelayerOrder.__table__)
+_FILLS = cast(Table, RelayerFill.__table__)
+_CANCELS = cast(Table, RelayerCancel.__table__)
+# Built once: the commit runs for every sequencer step.
+_INSERT_ORDERS = insert(_ORDERS)
+_INSERT_FILLS = insert(_FILLS)
+_INSERT_CANCELS = insert(_CANCELS)
+# A status set elsewhere (the settlement worker's ``rejected``) is kept.
+_UPDATE_ORDERS = (
+    update(_ORDERS)
+    .where(_ORDERS.c.order_hash == bindparam("hash"))
+    .values(
+        matched_lots=bindparam("matched"),
+        status=case(
+            (_ORDERS.c.status == ORDER_OPEN, bindparam("new_status")),
+            else_=_ORDERS.c.status,
+        ),
+        updated_at=func.now(),
+    )
+)
+
+
 class Journal:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
+        bind = factory.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("the journal needs a sessionmaker bound to an Engine")
+        #: The sequencer's commit and intake's duplicate lookup use SQLAlchemy Core on the
+        #: engine: an ORM Session and its bulk-insert bookkeeping cost more than the SQL.
+        self.engine = bind
 
     # ---------------------------------------------------------------------------------- write
 
     def write(self, tx: JournalTx) -> None:
         """Commit ``tx`` atomically (orders first: fills and cancels reference them)."""
-        with self.factory() as session, session.begin():
+        with self.engine.begin() as connection:
             if tx.orders:
-                session.execute(insert(RelayerOrder), tx.orders)
+                connection.execute(_INSERT_ORDERS, tx.orders)
             if tx.updates:
-                # A status set elsewhere (the settlement worker's ``rejected``) is kept.
-                orders = cast(Table, RelayerOrder.__table__)
-                session.connection().execute(
-                    update(orders)
-                    .where(orders.c.order_hash == bindparam("hash"))
-                    .values(
-                        matched_lots=bindparam("matched"),
-                        status=case(
-                            (orders.c.status == ORDER_OPEN, bindparam("new_status")),
-                            else_=orders.c.status,
-                        ),
-                        updated_at=func.now(),
-                    ),
+                connection.execute(
+                    _UPDATE_ORDERS,
                     [
                         {"hash": h, "matched": matched, "new_status": status}
                         for h, (matched, status) in tx.updates.items()
                     ],
                 )
             if tx.fills:
-                session.execute(insert(RelayerFill), tx.fills)
+                connection.execute(_INSERT_FILLS, tx.fills)
             if tx.cancels:
-                session.execute(insert(RelayerCancel), tx.cancels)
+                connection.execute(_INSERT_CANCELS, tx.cancels)
 
     def save_snapshot(self, market_id: int, seq: int, blob: bytes, keep: int) -> None:
         """Store a snapshot and drop all but the newest ``keep`` of the market."""
@@ -105,14 +124,23 @@ class Journal:
         if not hashes:
             return set()
         found: set[str] = set()
-        with self.factory() as session:
+        with self.engine.connect() as connection:
             for chunk in _chunks(hashes, 1_000):
                 found.update(
-                    session.scalars(
-                        select(RelayerOrder.order_hash).where(RelayerOrder.order_hash.in_(chunk))
+                    connection.scalars(
+                        select(_ORDERS.c.order_hash).where(_ORDERS.c.order_hash.in_(chunk))
                     )
                 )
         return found
+
+    def order_hashes(self) -> Iterator[str]:
+        """Every journaled order hash, streamed (for the intake's :class:`OrderHashFilter`)."""
+        with self.engine.connect() as connection:
+            rows = connection.execution_options(yield_per=10_000).execute(
+                select(_ORDERS.c.order_hash)
+            )
+            for (order_hash,) in rows:
+                yield order_hash
 
     def counters(self) -> tuple[int, int]:
         """(last journal seq, last fill id), 0 when empty."""

@@ -433,6 +433,32 @@ async def test_restart_rebuilds_the_same_book_from_snapshot_and_journal(
         await restarted.stop()
 
 
+async def test_after_a_restart_an_order_already_journaled_is_still_refused(
+    relayer, suite, w3, anvil, database_url, funded, seller
+):
+    """The duplicate check survives a restart: the new process knows every journaled hash
+    (its filter is loaded from the journal) and confirms a possible duplicate in SQL."""
+    cancelled = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    [ack] = await _accept(relayer, cancelled)
+    await relayer.cancel_orders([ack.order_hash], "maker")
+    resting = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    await _accept(relayer, resting)
+    journaled = len(_journal(relayer)[0])
+
+    restarted = make_service(suite, w3, anvil, database_url)
+    await restarted.start()
+    try:
+        assert restarted._journaled.known.count == journaled
+        assert not restarted._recent  # nothing in memory says it was seen
+        assert (await _reject(restarted, cancelled)).code == "order_exists"
+        assert (await _reject(restarted, resting)).code == "order_exists"
+        await _accept(
+            restarted, signed(restarted, seller, make_order(seller, is_buy=False, quantity_lots=5))
+        )
+    finally:
+        await restarted.stop()
+
+
 async def test_a_direct_on_chain_fill_takes_the_overfilled_order_off_the_book(
     relayer, suite, w3, funded, seller, buyer
 ):
