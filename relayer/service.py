@@ -100,6 +100,7 @@ MAX_ENGINE_QUANTITY: Final = 1 << 48
 MAX_ENGINE_NOTIONAL: Final = (1 << 63) - 1
 _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
 _RECENT_HASHES = 200_000
+_LOG_SPAN = 10_000  # blocks per eth_getLogs while indexing order events at start-up
 _PARALLEL_RECOVERY_FROM = 64  # orders in one request
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _ENGINE_REASONS: dict[int, type[OrderRejected]] = {
@@ -215,6 +216,9 @@ class _Checked:
     available: int  # vault balance - pending withdrawal, as read
     fresh: bool  # read from the chain for this request (not from the cache)
     index: int  # position in the request
+    # filled / cancelled read from the chain for this request; False when no OrderFilled or
+    # OrderCancelled event named the hash, so no read was needed (see ``_on_chain``)
+    chain_read: bool = True
 
 
 class _OrderFields(Protocol):
@@ -245,7 +249,8 @@ class _NewOrder:
 
 
 class _NeedsFreshBalance:
-    """Sequencer answer: the cached balance is too small; re-read the chain and try again."""
+    """Sequencer answer: the cached balance is too small, or an event named the order after
+    validation skipped reading its state; re-read the chain and try again."""
 
 
 _NEEDS_FRESH = _NeedsFreshBalance()
@@ -422,11 +427,25 @@ class RelayerService:
         self._vault: dict[tuple[str, str], tuple[int, float]] = {}
         self._epochs: dict[tuple[str, int], tuple[int, float]] = {}
         self._has_code: dict[str, bool] = {}
+        # Every order hash an OrderFilled or OrderCancelled event named (start-up scan from the
+        # Exchange's deploy block, then the sweep): the contract writes an order's filled /
+        # cancelled state only with one of them, so a hash absent here needs no chain read.
+        self._on_chain = OrderHashFilter()
+        # False (switched off, or the scan failed): intake reads every order's state
+        self._on_chain_indexed = False
+        self._order_event_topics: dict[bytes, str] = {}
+        for abi in exchange.abi:
+            name = abi.get("name")
+            if abi.get("type") == "event" and name in ("OrderFilled", "OrderCancelled"):
+                topic = event_abi_to_log_topic(abi)  # type: ignore[arg-type]
+                self._order_event_topics[bytes(topic)] = str(name)
         self._seq = 0
         self._fill_id = 0
         self._snapshot_seq: dict[int, int] = {}
         self._changed_since_snapshot: set[int] = set()
         self._queue: asyncio.Queue[_Work] | None = None
+        # The journal has one writer at a time: the sequencer's commits and snapshot saves.
+        self._journal_writer = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._log_block: int | None = None
         self._traded: set[int] = set()
@@ -464,6 +483,7 @@ class RelayerService:
         """Load markets, rebuild every book from snapshot + journal, start the background
         tasks (sequencer, sweeper, snapshots)."""
         await asyncio.to_thread(self._load)
+        self.journal.start()
         self._queue = asyncio.Queue()
         self._tasks = [
             asyncio.create_task(self._sequencer(), name="relayer-sequencer"),
@@ -487,6 +507,7 @@ class RelayerService:
                 await task
         self._tasks = []
         await self.reader.close()
+        self.journal.close()
         gc.unfreeze()  # what this service held can be collected again once it is garbage
 
     @property
@@ -498,9 +519,47 @@ class RelayerService:
             self.exchange, self.exchange_block, self.settings.markets, self.settings.min_notional
         )
         self._log_block = self.w3.eth.block_number
+        if self.settings.order_state_from_events:
+            self._index_order_events(self._log_block)
         self._rebuild()
         for order_hash in self.journal.order_hashes():
             self._journaled.known.add(bytes.fromhex(order_hash[2:]))
+
+    def _index_order_events(self, to_block: int) -> None:
+        """Put every order hash named by an OrderFilled or OrderCancelled event up to
+        ``to_block`` into ``_on_chain`` (the sweep adds later blocks). If the node refuses the
+        scan, intake reads every order's state from the chain instead."""
+        start = self.exchange_block
+        try:
+            while start <= to_block:
+                end = min(start + _LOG_SPAN - 1, to_block)
+                for entry in self.w3.eth.get_logs(
+                    {
+                        "address": self.exchange_address,
+                        "fromBlock": start,
+                        "toBlock": end,
+                        "topics": [["0x" + t.hex() for t in self._order_event_topics]],
+                    }
+                ):
+                    topics = [bytes(t) for t in entry["topics"]]
+                    if self._order_event_topics.get(topics[0]) == "OrderCancelled":
+                        self._on_chain.add(topics[1])
+                    else:  # OrderFilled(makerOrderHash, takerOrderHash: zero for fillOrder)
+                        self._mark_filled(topics[1], topics[2])
+                start = end + 1
+        except Exception:
+            log.warning(
+                "indexing OrderFilled/OrderCancelled failed: every order's state will "
+                "be read from the chain",
+                exc_info=True,
+            )
+            return
+        self._on_chain_indexed = True
+
+    def _mark_filled(self, maker_hash: bytes, taker_hash: bytes) -> None:
+        self._on_chain.add(maker_hash)
+        if any(taker_hash):
+            self._on_chain.add(taker_hash)
 
     def _rebuild(self) -> None:
         """Engines from snapshot + journal, then live orders and reservations from SQL."""
@@ -732,7 +791,11 @@ class RelayerService:
                 results.append(err)
         if tx:
             try:
-                await asyncio.to_thread(self.journal.write, tx)
+                async with self._journal_writer:
+                    if self.journal.is_small(tx):
+                        self.journal.write(tx)
+                    else:
+                        await asyncio.to_thread(self.journal.write, tx)
             except Exception as err:
                 log.exception("journal commit failed; rebuilding from the journal")
                 failure = RelayerUnavailable(
@@ -764,6 +827,8 @@ class RelayerService:
         order = sub.order
         if checked.order_hash in self._live or checked.order_hash in self._recent:
             return OrderExists("the relayer already has this order", order_hash=checked.order_hash)
+        if not checked.chain_read and self._on_chain.may_contain(checked.digest):
+            return _NEEDS_FRESH  # the sweep saw an event naming it after validation
         key = (order.maker, checked.token)
         need = order.quantity_lots * checked.unit
         free = checked.available - self._reserved[key]
@@ -989,7 +1054,7 @@ class RelayerService:
             if not retry:
                 break
             if attempt == 0:
-                await self._refresh_balances(retry)
+                retry = await self._refresh_balances(retry, results)
             pending = retry
         unprocessed = OrderRejected("the relayer did not process this order; resubmit it")
         return [r if r is not None else unprocessed for r in results]
@@ -1028,6 +1093,8 @@ class RelayerService:
         passed = [p for p in passed if results[p[0]] is None]
         state_calls: dict[int, tuple[Call, Call]] = {}
         for index, _sub, _config, digest in passed:
+            if self._on_chain_indexed and not self._on_chain.may_contain(digest):
+                continue  # no event ever named it: filled 0, not cancelled, as of the sweep
             pair = (self.reader.filled(digest), self.reader.cancelled(digest))
             state_calls[index] = pair
             calls += pair
@@ -1095,19 +1162,11 @@ class RelayerService:
                     "the relayer already has this order", order_hash=order_hash
                 )
                 continue
-            filled_call, cancelled_call = state_calls[index]
-            if filled_call.as_int():
-                results[index] = OrderFilledOnChain(
-                    f"the order already has {filled_call.as_int()} lots filled on chain",
-                    order_hash=order_hash,
-                    filled_lots=filled_call.as_int(),
-                )
-                continue
-            if cancelled_call.as_int():
-                results[index] = OrderCancelledOnChain(
-                    "the order was cancelled on chain", order_hash=order_hash
-                )
-                continue
+            if index in state_calls:
+                rejected = _state_rejection(order_hash, *state_calls[index])
+                if rejected is not None:
+                    results[index] = rejected
+                    continue
             chain_epoch = self._epochs[(order.maker, order.market_id)][0]
             if order.epoch < chain_epoch:
                 results[index] = EpochStale(
@@ -1134,6 +1193,7 @@ class RelayerService:
                     available=available,
                     fresh=read_at == stamp,
                     index=index,
+                    chain_read=index in state_calls,
                 )
             )
         return checked
@@ -1242,8 +1302,14 @@ class RelayerService:
             )
         return config
 
-    async def _refresh_balances(self, items: list[_Checked]) -> None:
+    async def _refresh_balances(
+        self, items: list[_Checked], results: list[Result | None]
+    ) -> list[_Checked]:
+        """Re-read the vault balances of ``items`` (and the filled / cancelled state of those
+        validated without it); returns the items still to place, the others get their
+        rejection in ``results``."""
         calls: dict[tuple[str, str], tuple[Call, Call]] = {}
+        states: dict[int, tuple[Call, Call]] = {}
         for item in items:
             key = (item.sub.order.maker, item.token)
             if key not in calls:
@@ -1251,13 +1317,29 @@ class RelayerService:
                     self.reader.balance_of(item.token, item.sub.order.maker),
                     self.reader.pending_withdrawal(item.token, item.sub.order.maker),
                 )
-        await self.reader.run([call for pair in calls.values() for call in pair])
+            if not item.chain_read:
+                states[item.index] = (
+                    self.reader.filled(item.digest),
+                    self.reader.cancelled(item.digest),
+                )
+        await self.reader.run(
+            [call for pair in (*calls.values(), *states.values()) for call in pair]
+        )
         stamp = time.monotonic()
         for key, (balance, pending) in calls.items():
             self._vault[key] = (max(balance.as_int() - pending.as_int(), 0), stamp)
+        remaining: list[_Checked] = []
         for item in items:
+            if item.index in states:
+                rejected = _state_rejection(item.order_hash, *states[item.index])
+                if rejected is not None:
+                    results[item.index] = rejected
+                    continue
+                item.chain_read = True
             item.available = self._vault[(item.sub.order.maker, item.token)][0]
             item.fresh = True
+            remaining.append(item)
+        return remaining
 
     # -------------------------------------------------------------------------------- cancels
 
@@ -1502,7 +1584,21 @@ class RelayerService:
         )
 
     async def _follow_chain(self) -> None:
-        events = await asyncio.to_thread(self._read_chain_events)
+        head = self.reader.block_number()
+        await self.reader.run([head])
+        if head.result is None:
+            raise RelayerUnavailable("the node did not say its block number")
+        events: list[tuple[str, dict[str, Any]]] = []
+        if self._log_block is None or head.as_int() > self._log_block:
+            events = await asyncio.to_thread(self._read_chain_events, head.as_int())
+        # Index first, before anything awaits: an order validated without reading its state
+        # and placed after this point is caught by ``_place``; one placed before is live by
+        # now and is taken off below.
+        for name, args in events:
+            if name == "OrderCancelled":
+                self._on_chain.add(bytes(args["orderHash"]))
+            elif name == "OrderFilled":
+                self._mark_filled(bytes(args["makerOrderHash"]), bytes(args["takerOrderHash"]))
         to_cancel: dict[str, str] = {}
         filled_elsewhere: set[str] = set()
         withdrawals: set[tuple[str, str]] = set()
@@ -1612,8 +1708,7 @@ class RelayerService:
         "OrderFilled",
     )
 
-    def _read_chain_events(self) -> list[tuple[str, dict[str, Any]]]:
-        head = self.w3.eth.block_number
+    def _read_chain_events(self, head: int) -> list[tuple[str, dict[str, Any]]]:
         start = (self._log_block or head) + 1
         if start > head:
             return []
@@ -1652,14 +1747,28 @@ class RelayerService:
                 return eng.snapshot(), self._seq
 
             blob, seq = await self.run_in_sequencer(take)
-            await asyncio.to_thread(
-                self.journal.save_snapshot, market_id, seq, blob, self.settings.snapshot_keep
-            )
+            async with self._journal_writer:
+                await asyncio.to_thread(
+                    self.journal.save_snapshot, market_id, seq, blob, self.settings.snapshot_keep
+                )
             self._snapshot_seq[market_id] = seq
 
 
 def _hex(value: Any) -> str:
     return "0x" + bytes(value).hex()
+
+
+def _state_rejection(order_hash: str, filled: Call, cancelled: Call) -> OrderRejected | None:
+    """The rejection for an order filled or cancelled on chain, from its two view calls."""
+    if filled.as_int():
+        return OrderFilledOnChain(
+            f"the order already has {filled.as_int()} lots filled on chain",
+            order_hash=order_hash,
+            filled_lots=filled.as_int(),
+        )
+    if cancelled.as_int():
+        return OrderCancelledOnChain("the order was cancelled on chain", order_hash=order_hash)
+    return None
 
 
 def fill_message(fill: FillView, config: MarketConfig) -> Message:
