@@ -144,7 +144,9 @@ def _runtime(request: Request) -> RelayerRuntime:
     return runtime
 
 
-def get_service(request: Request) -> RelayerService:
+# Dependencies are ``async def`` although they never await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop per request for a dictionary lookup.
+async def get_service(request: Request) -> RelayerService:
     runtime = _runtime(request)
     if runtime.service is None or not runtime.service.ready:
         raise RelayerUnavailable(f"the relayer is not running yet: {runtime.problem}", details={})
@@ -154,7 +156,7 @@ def get_service(request: Request) -> RelayerService:
 ServiceDep = Annotated[RelayerService, Depends(get_service)]
 
 
-def _limit_ip(request: Request) -> None:
+async def _limit_ip(request: Request) -> None:
     runtime = _runtime(request)
     if runtime.relayer_settings.rate_limit_enabled:
         runtime.ip_limits.take(request.client.host if request.client else "unknown")

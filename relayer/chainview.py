@@ -45,13 +45,15 @@ def _is_valid_signature_data(digest: bytes, signature: bytes) -> bytes:
 
 
 class Call:
-    """One ``eth_call`` (or ``eth_getCode`` when ``data`` is None) and its decoded result."""
+    """One ``eth_call`` (or ``eth_getCode`` when ``data`` is None, or the parameterless
+    ``method`` returning a quantity, stored as a 32-byte word) and its decoded result."""
 
-    __slots__ = ("data", "result", "to")
+    __slots__ = ("data", "method", "result", "to")
 
-    def __init__(self, to: str, data: bytes | None) -> None:
+    def __init__(self, to: str, data: bytes | None, method: str | None = None) -> None:
         self.to = to
         self.data = data
+        self.method = method
         self.result: bytes | None = None  # None: the call reverted
 
     def as_int(self, word: int = 0) -> int:
@@ -184,6 +186,12 @@ class ExchangeReader:
         return Call(address, None)
 
     @staticmethod
+    def block_number() -> Call:
+        """``eth_blockNumber`` (``as_int()``): lets the sweep skip the log query when no block
+        came, without a web3 round trip in a thread."""
+        return Call("", None, method="eth_blockNumber")
+
+    @staticmethod
     def is_valid_signature(wallet: str, digest: bytes, signature: bytes) -> Call:
         return Call(wallet, _is_valid_signature_data(digest, signature))
 
@@ -227,8 +235,11 @@ class ExchangeReader:
     async def _send(self, calls: Sequence[Call]) -> None:
         payload: list[dict[str, Any]] = []
         for call in calls:
-            if call.data is None:
-                params: list[Any] = [call.to, "latest"]
+            if call.method is not None:
+                params: list[Any] = []
+                method = call.method
+            elif call.data is None:
+                params = [call.to, "latest"]
                 method = "eth_getCode"
             else:
                 params = [{"to": call.to, "data": "0x" + call.data.hex()}, "latest"]
@@ -256,4 +267,9 @@ class ExchangeReader:
         for request, call in zip(payload, calls, strict=True):
             answer = by_id.get(request["id"], {})
             result = answer.get("result")
-            call.result = bytes.fromhex(result[2:]) if isinstance(result, str) else None
+            if not isinstance(result, str):
+                call.result = None
+            elif call.method is not None:
+                call.result = int(result, 16).to_bytes(32, "big")
+            else:
+                call.result = bytes.fromhex(result[2:])

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import heapq
 import logging
 import time
@@ -70,6 +71,7 @@ from relayer.errors import (
     SignatureInvalid,
     StopWouldTrigger,
 )
+from relayer.hashfilter import OrderHashFilter
 from relayer.hub import Hub, Message, Subscriber
 from relayer.journal import PENDING_FILL_STATUSES, Journal, JournalTx
 from relayer.matcher import EventType, MatcherError, Side, TimeInForce
@@ -104,6 +106,7 @@ MAX_ENGINE_QUANTITY: Final = 1 << 48
 MAX_ENGINE_NOTIONAL: Final = (1 << 63) - 1
 _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
 _RECENT_HASHES = 200_000
+_LOG_SPAN = 10_000  # blocks per eth_getLogs while indexing order events at start-up
 _PARALLEL_RECOVERY_FROM = 64  # orders in one request
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _PLAIN = conditional.PLAIN
@@ -241,6 +244,9 @@ class _Checked:
     available: int  # vault balance - pending withdrawal, as read
     fresh: bool  # read from the chain for this request (not from the cache)
     index: int  # position in the request
+    # filled / cancelled read from the chain for this request; False when no OrderFilled or
+    # OrderCancelled event named the hash, so no read was needed (see ``_on_chain``)
+    chain_read: bool = True
 
 
 class _OrderFields(Protocol):
@@ -286,7 +292,8 @@ class _NewOrder:
 
 
 class _NeedsFreshBalance:
-    """Sequencer answer: the cached balance is too small; re-read the chain and try again."""
+    """Sequencer answer: the cached balance is too small, or an event named the order after
+    validation skipped reading its state; re-read the chain and try again."""
 
 
 _NEEDS_FRESH = _NeedsFreshBalance()
@@ -303,14 +310,20 @@ class _Work:
 class _HashLookup:
     """Which order hashes the journal already has, one SQL query for all concurrent callers
     (the same coalescing as :class:`ExchangeReader`: the next query carries every hash that
-    arrived while the previous one ran)."""
+    arrived while the previous one ran).
+
+    ``known`` holds every journaled hash (:class:`OrderHashFilter`): a hash it has certainly
+    never seen skips the query, so a new order costs no database read and no thread hop.
+    """
 
     def __init__(self, lookup: Callable[[list[str]], set[str]]) -> None:
         self._lookup = lookup
+        self.known = OrderHashFilter()
         self._waiting: list[tuple[list[str], asyncio.Future[set[str]]]] = []
         self._flushing = False
 
     async def check(self, hashes: list[str]) -> set[str]:
+        hashes = [h for h in hashes if self.known.may_contain(bytes.fromhex(h[2:]))]
         if not hashes:
             return set()
         future: asyncio.Future[set[str]] = asyncio.get_running_loop().create_future()
@@ -338,6 +351,21 @@ class _HashLookup:
                         future.set_result(found)
         finally:
             self._flushing = False
+
+
+def _freeze_long_lived_objects() -> None:
+    """Move every object alive now (the imported libraries, the rebuilt books) out of the
+    garbage collector's reach.
+
+    A full collection walks every tracked object: with web3, SQLAlchemy, FastAPI and pydantic
+    loaded that is ~200,000 objects and 100-200 ms with the event loop stopped, every few
+    seconds under intake load (it was the p99 of the single-order endpoint). Frozen objects
+    are never walked again; what is created later is collected as usual, and the book's own
+    objects are few (one per resting order). Garbage is collected first so none is frozen;
+    :meth:`RelayerService.stop` unfreezes.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _side(is_buy: bool) -> Side:
@@ -442,11 +470,25 @@ class RelayerService:
         self._vault: dict[tuple[str, str], tuple[int, float]] = {}
         self._epochs: dict[tuple[str, int], tuple[int, float]] = {}
         self._has_code: dict[str, bool] = {}
+        # Every order hash an OrderFilled or OrderCancelled event named (start-up scan from the
+        # Exchange's deploy block, then the sweep): the contract writes an order's filled /
+        # cancelled state only with one of them, so a hash absent here needs no chain read.
+        self._on_chain = OrderHashFilter()
+        # False (switched off, or the scan failed): intake reads every order's state
+        self._on_chain_indexed = False
+        self._order_event_topics: dict[bytes, str] = {}
+        for abi in exchange.abi:
+            name = abi.get("name")
+            if abi.get("type") == "event" and name in ("OrderFilled", "OrderCancelled"):
+                topic = event_abi_to_log_topic(abi)  # type: ignore[arg-type]
+                self._order_event_topics[bytes(topic)] = str(name)
         self._seq = 0
         self._fill_id = 0
         self._snapshot_seq: dict[int, int] = {}
         self._changed_since_snapshot: set[int] = set()
         self._queue: asyncio.Queue[_Work] | None = None
+        # The journal has one writer at a time: the sequencer's commits and snapshot saves.
+        self._journal_writer = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._log_block: int | None = None
         self._traded: set[int] = set()
@@ -484,6 +526,7 @@ class RelayerService:
         """Load markets, rebuild every book from snapshot + journal, start the background
         tasks (sequencer, sweeper, snapshots)."""
         await asyncio.to_thread(self._load)
+        self.journal.start()
         self._queue = asyncio.Queue()
         self._tasks = [
             asyncio.create_task(self._sequencer(), name="relayer-sequencer"),
@@ -496,6 +539,7 @@ class RelayerService:
             await self.recheck_live_orders()
         except RelayerError:
             log.exception("re-checking open orders against the chain failed; the sweep goes on")
+        _freeze_long_lived_objects()
 
     async def stop(self) -> None:
         self._ready = False
@@ -506,6 +550,8 @@ class RelayerService:
                 await task
         self._tasks = []
         await self.reader.close()
+        self.journal.close()
+        gc.unfreeze()  # what this service held can be collected again once it is garbage
 
     @property
     def ready(self) -> bool:
@@ -516,7 +562,47 @@ class RelayerService:
             self.exchange, self.exchange_block, self.settings.markets, self.settings.min_notional
         )
         self._log_block = self.w3.eth.block_number
+        if self.settings.order_state_from_events:
+            self._index_order_events(self._log_block)
         self._rebuild()
+        for order_hash in self.journal.order_hashes():
+            self._journaled.known.add(bytes.fromhex(order_hash[2:]))
+
+    def _index_order_events(self, to_block: int) -> None:
+        """Put every order hash named by an OrderFilled or OrderCancelled event up to
+        ``to_block`` into ``_on_chain`` (the sweep adds later blocks). If the node refuses the
+        scan, intake reads every order's state from the chain instead."""
+        start = self.exchange_block
+        try:
+            while start <= to_block:
+                end = min(start + _LOG_SPAN - 1, to_block)
+                for entry in self.w3.eth.get_logs(
+                    {
+                        "address": self.exchange_address,
+                        "fromBlock": start,
+                        "toBlock": end,
+                        "topics": [["0x" + t.hex() for t in self._order_event_topics]],
+                    }
+                ):
+                    topics = [bytes(t) for t in entry["topics"]]
+                    if self._order_event_topics.get(topics[0]) == "OrderCancelled":
+                        self._on_chain.add(topics[1])
+                    else:  # OrderFilled(makerOrderHash, takerOrderHash: zero for fillOrder)
+                        self._mark_filled(topics[1], topics[2])
+                start = end + 1
+        except Exception:
+            log.warning(
+                "indexing OrderFilled/OrderCancelled failed: every order's state will "
+                "be read from the chain",
+                exc_info=True,
+            )
+            return
+        self._on_chain_indexed = True
+
+    def _mark_filled(self, maker_hash: bytes, taker_hash: bytes) -> None:
+        self._on_chain.add(maker_hash)
+        if any(taker_hash):
+            self._on_chain.add(taker_hash)
 
     def _rebuild(self) -> None:
         """Engines from snapshot + journal, then live orders and reservations from SQL."""
@@ -833,7 +919,11 @@ class RelayerService:
                 results.append(err)
         if tx:
             try:
-                await asyncio.to_thread(self.journal.write, tx)
+                async with self._journal_writer:
+                    if self.journal.is_small(tx):
+                        self.journal.write(tx)
+                    else:
+                        await asyncio.to_thread(self.journal.write, tx)
             except Exception as err:
                 log.exception("journal commit failed; rebuilding from the journal")
                 failure = RelayerUnavailable(
@@ -865,6 +955,8 @@ class RelayerService:
         order = sub.order
         if checked.order_hash in self._live or checked.order_hash in self._recent:
             return OrderExists("the relayer already has this order", order_hash=checked.order_hash)
+        if not checked.chain_read and self._on_chain.may_contain(checked.digest):
+            return _NEEDS_FRESH  # the sweep saw an event naming it after validation
         key = (order.maker, checked.token)
         need = order.quantity_lots * checked.unit
         options = sub.options
@@ -948,6 +1040,7 @@ class RelayerService:
         tx.orders.append(row)
         # Fills reference the order row, which the transaction inserts first.
         self._recent[checked.order_hash] = None
+        self._journaled.known.add(checked.digest)
         if len(self._recent) > _RECENT_HASHES:
             self._recent.popitem(last=False)
         self._changed_since_snapshot.add(order.market_id)
@@ -1190,7 +1283,7 @@ class RelayerService:
             if not retry:
                 break
             if attempt == 0:
-                await self._refresh_balances(retry)
+                retry = await self._refresh_balances(retry, results)
             pending = retry
         unprocessed = OrderRejected("the relayer did not process this order; resubmit it")
         return [r if r is not None else unprocessed for r in results]
@@ -1229,6 +1322,8 @@ class RelayerService:
         passed = [p for p in passed if results[p[0]] is None]
         state_calls: dict[int, tuple[Call, Call]] = {}
         for index, _sub, _config, digest in passed:
+            if self._on_chain_indexed and not self._on_chain.may_contain(digest):
+                continue  # no event ever named it: filled 0, not cancelled, as of the sweep
             pair = (self.reader.filled(digest), self.reader.cancelled(digest))
             state_calls[index] = pair
             calls += pair
@@ -1296,19 +1391,11 @@ class RelayerService:
                     "the relayer already has this order", order_hash=order_hash
                 )
                 continue
-            filled_call, cancelled_call = state_calls[index]
-            if filled_call.as_int():
-                results[index] = OrderFilledOnChain(
-                    f"the order already has {filled_call.as_int()} lots filled on chain",
-                    order_hash=order_hash,
-                    filled_lots=filled_call.as_int(),
-                )
-                continue
-            if cancelled_call.as_int():
-                results[index] = OrderCancelledOnChain(
-                    "the order was cancelled on chain", order_hash=order_hash
-                )
-                continue
+            if index in state_calls:
+                rejected = _state_rejection(order_hash, *state_calls[index])
+                if rejected is not None:
+                    results[index] = rejected
+                    continue
             chain_epoch = self._epochs[(order.maker, order.market_id)][0]
             if order.epoch < chain_epoch:
                 results[index] = EpochStale(
@@ -1335,6 +1422,7 @@ class RelayerService:
                     available=available,
                     fresh=read_at == stamp,
                     index=index,
+                    chain_read=index in state_calls,
                 )
             )
         return checked
@@ -1434,8 +1522,14 @@ class RelayerService:
             )
         return config
 
-    async def _refresh_balances(self, items: list[_Checked]) -> None:
+    async def _refresh_balances(
+        self, items: list[_Checked], results: list[Result | None]
+    ) -> list[_Checked]:
+        """Re-read the vault balances of ``items`` (and the filled / cancelled state of those
+        validated without it); returns the items still to place, the others get their
+        rejection in ``results``."""
         calls: dict[tuple[str, str], tuple[Call, Call]] = {}
+        states: dict[int, tuple[Call, Call]] = {}
         for item in items:
             key = (item.sub.order.maker, item.token)
             if key not in calls:
@@ -1443,13 +1537,29 @@ class RelayerService:
                     self.reader.balance_of(item.token, item.sub.order.maker),
                     self.reader.pending_withdrawal(item.token, item.sub.order.maker),
                 )
-        await self.reader.run([call for pair in calls.values() for call in pair])
+            if not item.chain_read:
+                states[item.index] = (
+                    self.reader.filled(item.digest),
+                    self.reader.cancelled(item.digest),
+                )
+        await self.reader.run(
+            [call for pair in (*calls.values(), *states.values()) for call in pair]
+        )
         stamp = time.monotonic()
         for key, (balance, pending) in calls.items():
             self._vault[key] = (max(balance.as_int() - pending.as_int(), 0), stamp)
+        remaining: list[_Checked] = []
         for item in items:
+            if item.index in states:
+                rejected = _state_rejection(item.order_hash, *states[item.index])
+                if rejected is not None:
+                    results[item.index] = rejected
+                    continue
+                item.chain_read = True
             item.available = self._vault[(item.sub.order.maker, item.token)][0]
             item.fresh = True
+            remaining.append(item)
+        return remaining
 
     # -------------------------------------------------------------------------------- cancels
 
@@ -1694,7 +1804,21 @@ class RelayerService:
         )
 
     async def _follow_chain(self) -> None:
-        events = await asyncio.to_thread(self._read_chain_events)
+        head = self.reader.block_number()
+        await self.reader.run([head])
+        if head.result is None:
+            raise RelayerUnavailable("the node did not say its block number")
+        events: list[tuple[str, dict[str, Any]]] = []
+        if self._log_block is None or head.as_int() > self._log_block:
+            events = await asyncio.to_thread(self._read_chain_events, head.as_int())
+        # Index first, before anything awaits: an order validated without reading its state
+        # and placed after this point is caught by ``_place``; one placed before is live by
+        # now and is taken off below.
+        for name, args in events:
+            if name == "OrderCancelled":
+                self._on_chain.add(bytes(args["orderHash"]))
+            elif name == "OrderFilled":
+                self._mark_filled(bytes(args["makerOrderHash"]), bytes(args["takerOrderHash"]))
         to_cancel: dict[str, str] = {}
         filled_elsewhere: set[str] = set()
         withdrawals: set[tuple[str, str]] = set()
@@ -1804,8 +1928,7 @@ class RelayerService:
         "OrderFilled",
     )
 
-    def _read_chain_events(self) -> list[tuple[str, dict[str, Any]]]:
-        head = self.w3.eth.block_number
+    def _read_chain_events(self, head: int) -> list[tuple[str, dict[str, Any]]]:
         start = (self._log_block or head) + 1
         if start > head:
             return []
@@ -1844,14 +1967,28 @@ class RelayerService:
                 return eng.snapshot(), self._seq
 
             blob, seq = await self.run_in_sequencer(take)
-            await asyncio.to_thread(
-                self.journal.save_snapshot, market_id, seq, blob, self.settings.snapshot_keep
-            )
+            async with self._journal_writer:
+                await asyncio.to_thread(
+                    self.journal.save_snapshot, market_id, seq, blob, self.settings.snapshot_keep
+                )
             self._snapshot_seq[market_id] = seq
 
 
 def _hex(value: Any) -> str:
     return "0x" + bytes(value).hex()
+
+
+def _state_rejection(order_hash: str, filled: Call, cancelled: Call) -> OrderRejected | None:
+    """The rejection for an order filled or cancelled on chain, from its two view calls."""
+    if filled.as_int():
+        return OrderFilledOnChain(
+            f"the order already has {filled.as_int()} lots filled on chain",
+            order_hash=order_hash,
+            filled_lots=filled.as_int(),
+        )
+    if cancelled.as_int():
+        return OrderCancelledOnChain("the order was cancelled on chain", order_hash=order_hash)
+    return None
 
 
 def fill_message(fill: FillView, config: MarketConfig) -> Message:

@@ -39,6 +39,13 @@ class RelayerSettings(BaseSettings):
         description="Seconds a vault balance / epoch read is reused to accept orders; a rejection "
         "for funds or epoch always re-reads the chain",
     )
+    order_state_from_events: bool = Field(
+        default=True,
+        description="Know which orders were filled or cancelled on chain from the Exchange's "
+        "OrderFilled / OrderCancelled events (scanned at start, then followed every "
+        "poll_interval) and read filled()/cancelled() only for an order they name; false: read "
+        "them for every order at intake (one node round trip per request)",
+    )
     snapshot_interval: float = Field(
         default=30.0, gt=0, description="Seconds between engine snapshots of a changed market"
     )

@@ -299,7 +299,8 @@ async def test_replayed_duplicate_and_chain_cancelled_orders_are_rejected(
     await _accept(relayer, sub)
     assert (await _reject(relayer, sub)).code == "order_exists"
 
-    # Filled directly on chain (the relayer never saw it): a replay is refused.
+    # Filled directly on chain (the relayer never saw the order): once the relayer followed
+    # the block (the sweep), a replay is refused.
     direct = make_order(seller, is_buy=False, quantity_lots=5)
     signature = sign_order(direct, seller.key, relayer.chain_id, relayer.exchange_address)
     send(
@@ -307,11 +308,13 @@ async def test_replayed_duplicate_and_chain_cancelled_orders_are_rejected(
         exchange.functions.fillOrder(direct.as_tuple(), signature, 2, ANY_TAKER_FEE_BPS),
         buyer.address,
     )
+    await relayer.sweep()
     err = await _reject(relayer, Submission(direct, signature))
     assert err.code == "order_filled_on_chain" and err.details["filled_lots"] == 2
 
     cancelled = make_order(seller, is_buy=False)
     send(w3, exchange.functions.cancelOrder(cancelled.as_tuple()), seller.address)
+    await relayer.sweep()
     err = await _reject(relayer, signed(relayer, seller, cancelled))
     assert err.code == "order_cancelled_on_chain"
 
@@ -319,6 +322,82 @@ async def test_replayed_duplicate_and_chain_cancelled_orders_are_rejected(
     stale = make_order(seller, is_buy=False, epoch=2)
     assert (await _reject(relayer, signed(relayer, seller, stale))).code == "order_epoch_stale"
     await _accept(relayer, signed(relayer, seller, make_order(seller, is_buy=False, epoch=3)))
+
+
+async def test_without_the_event_index_every_order_state_is_read_at_intake(
+    suite, w3, anvil, database_url, funded, seller, buyer
+):
+    """order_state_from_events=false: filled/cancelled are read for each order, so an order
+    filled or cancelled on chain a moment ago is refused with no sweep in between."""
+    relayer = make_service(suite, w3, anvil, database_url, order_state_from_events=False)
+    await relayer.start()
+    try:
+        exchange = suite.contract("Exchange")
+        direct = make_order(seller, is_buy=False, quantity_lots=5)
+        signature = sign_order(direct, seller.key, relayer.chain_id, relayer.exchange_address)
+        send(
+            w3,
+            exchange.functions.fillOrder(direct.as_tuple(), signature, 2, ANY_TAKER_FEE_BPS),
+            buyer.address,
+        )
+        err = await _reject(relayer, Submission(direct, signature))
+        assert err.code == "order_filled_on_chain" and err.details["filled_lots"] == 2
+        cancelled = make_order(seller, is_buy=False)
+        send(w3, exchange.functions.cancelOrder(cancelled.as_tuple()), seller.address)
+        err = await _reject(relayer, signed(relayer, seller, cancelled))
+        assert err.code == "order_cancelled_on_chain"
+    finally:
+        await relayer.stop()
+
+
+async def test_the_event_index_is_built_at_start_from_the_chain_history(
+    relayer, suite, w3, anvil, database_url, funded, seller, buyer
+):
+    """A relayer that starts after an order was filled or cancelled on chain refuses it at
+    once: the start-up scan reads every OrderFilled / OrderCancelled since the deploy block."""
+    exchange = suite.contract("Exchange")
+    direct = make_order(seller, is_buy=False, quantity_lots=5)
+    signature = sign_order(direct, seller.key, relayer.chain_id, relayer.exchange_address)
+    send(
+        w3,
+        exchange.functions.fillOrder(direct.as_tuple(), signature, 2, ANY_TAKER_FEE_BPS),
+        buyer.address,
+    )
+    cancelled = make_order(seller, is_buy=False)
+    send(w3, exchange.functions.cancelOrder(cancelled.as_tuple()), seller.address)
+    restarted = make_service(suite, w3, anvil, database_url)
+    await restarted.start()
+    try:
+        err = await _reject(restarted, Submission(direct, signature))
+        assert err.code == "order_filled_on_chain"
+        err = await _reject(restarted, signed(restarted, seller, cancelled))
+        assert err.code == "order_cancelled_on_chain"
+        # An order no event names is accepted without reading its state.
+        await _accept(restarted, signed(restarted, seller, make_order(seller, is_buy=False)))
+    finally:
+        await restarted.stop()
+
+
+async def test_an_order_cancelled_on_chain_between_validation_and_matching_is_refused(
+    relayer, suite, w3, funded, seller
+):
+    """The index said "never named" at validation; the sweep then saw its OrderCancelled
+    before the sequencer placed it: the sequencer sends it back for a chain read."""
+    exchange = suite.contract("Exchange")
+    order = make_order(seller, is_buy=False)
+    validate = relayer._validate
+
+    async def validate_then_cancel_on_chain(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checked = await validate(*args, **kwargs)
+        assert [c.chain_read for c in checked] == [False]
+        send(w3, exchange.functions.cancelOrder(order.as_tuple()), seller.address)
+        await relayer.sweep()
+        return checked
+
+    relayer._validate = validate_then_cancel_on_chain  # type: ignore[method-assign]
+    err = await _reject(relayer, signed(relayer, seller, order))
+    assert err.code == "order_cancelled_on_chain"
+    assert relayer.depth(1, 1)["asks"] == []
 
 
 # ---------------------------------------------------------------------------------- cancels
@@ -429,6 +508,32 @@ async def test_restart_rebuilds_the_same_book_from_snapshot_and_journal(
         )
         assert take.matched_lots == 15
         assert take.seq > max(o.seq for o in orders.values())
+    finally:
+        await restarted.stop()
+
+
+async def test_after_a_restart_an_order_already_journaled_is_still_refused(
+    relayer, suite, w3, anvil, database_url, funded, seller
+):
+    """The duplicate check survives a restart: the new process knows every journaled hash
+    (its filter is loaded from the journal) and confirms a possible duplicate in SQL."""
+    cancelled = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    [ack] = await _accept(relayer, cancelled)
+    await relayer.cancel_orders([ack.order_hash], "maker")
+    resting = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    await _accept(relayer, resting)
+    journaled = len(_journal(relayer)[0])
+
+    restarted = make_service(suite, w3, anvil, database_url)
+    await restarted.start()
+    try:
+        assert restarted._journaled.known.count == journaled
+        assert not restarted._recent  # nothing in memory says it was seen
+        assert (await _reject(restarted, cancelled)).code == "order_exists"
+        assert (await _reject(restarted, resting)).code == "order_exists"
+        await _accept(
+            restarted, signed(restarted, seller, make_order(seller, is_buy=False, quantity_lots=5))
+        )
     finally:
         await restarted.stop()
 
