@@ -403,7 +403,8 @@ def main() -> None:
             }
             print(
                 f"batch endpoint:  {batch['orders_per_s']:>8,} orders/s ({accepted} accepted; "
-                f"relayer CPU {batch['relayer_cpu_ms_per_order']} ms/order)"
+                f"CPU ms/order: relayer {batch['relayer_cpu_ms_per_order']}, "
+                f"node {batch['node_cpu_ms_per_order']})"
             )
             meter = _CpuMeter(pids)
             elapsed, accepted = asyncio.run(_single_phase(base, singles, args.connections))
@@ -417,7 +418,8 @@ def main() -> None:
             }
             print(
                 f"single endpoint: {single['orders_per_s']:>8,} orders/s ({accepted} accepted; "
-                f"relayer CPU {single['relayer_cpu_ms_per_order']} ms/order)"
+                f"CPU ms/order: relayer {single['relayer_cpu_ms_per_order']}, "
+                f"node {single['node_cpu_ms_per_order']})"
             )
             meter = _CpuMeter(pids)
             fixed = asyncio.run(_fixed_rate_phase(base, paced, args.rate))
@@ -425,7 +427,8 @@ def main() -> None:
             print(
                 f"at {args.rate:.0f}/s: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms, "
                 f"max {fixed['max_ms']} ms, {fixed['failures']} failures; "
-                f"relayer CPU {fixed['relayer_cpu_ms_per_order']} ms/order"
+                f"CPU ms/order: relayer {fixed['relayer_cpu_ms_per_order']}, "
+                f"node {fixed['node_cpu_ms_per_order']}"
             )
             resting = httpx.get(f"{base}/relayer/markets/1/book?levels=500").json()
         finally:
