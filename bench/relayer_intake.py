@@ -8,9 +8,12 @@ Set-up (not timed): a fresh Anvil, the suite deployed, a fresh SQLite journal (o
 ``--database-url``), eight makers with vault deposits, and the relayer as a real uvicorn
 subprocess (``tigerex.api:create_app``, as ``tigerex up`` runs it) with rate limits off. Orders
 are signed and JSON-encoded before the clock starts, so the figures are the server's: parsing,
-EIP-712 hash, ECDSA recovery (low s), market/grid/expiry/fee checks, the on-chain views
-(``filled``, ``cancelled`` for every order; epochs and vault balances through the cache), the
-funds check against reservations, the journal commit, and matching.
+EIP-712 hash, ECDSA recovery (low s), market/grid/expiry/fee checks, the on-chain state (whether
+the order was filled or cancelled on chain, from the Exchange's events the relayer follows, with
+a ``filled``/``cancelled`` read for a hash they name; epochs and vault balances through the
+cache), the duplicate check, the funds check against reservations, the journal commit, and
+matching. ``TIGEREX_RELAYER_ORDER_STATE_FROM_EVENTS=false`` in the environment makes the relayer
+read ``filled``/``cancelled`` for every order instead (one node round trip per request).
 
 Phases:
 1. batch endpoint: ``POST /relayer/orders`` with ``--batch`` orders per request, two clients;
@@ -18,6 +21,9 @@ Phases:
 3. latency at a fixed arrival rate (open loop, ``--rate`` orders/s on the single endpoint):
    each latency is measured from the order's scheduled send time, so a stall counts in full;
 4. signature recovery alone (in this process, same code path as the relayer).
+
+Each phase also reports the CPU milliseconds per order of the relayer process and of the node
+(from ``/proc``): the figure to compare across runs when the machine is shared.
 
 Orders alternate makers and sides around a mid price without crossing (bids below, asks
 above), so every order rests and the book grows, as intake does when makers quote.
@@ -46,6 +52,37 @@ RESULTS = ROOT / "bench" / "results" / "relayer_intake.json"
 GOALS = {"batch_orders_per_s": 5_000, "p99_ack_ms_at_500_per_s": 20.0}
 MAKERS = 8
 PRICE = 200_000
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process and all its threads (Linux ``/proc``), else None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _CpuMeter:
+    """CPU milliseconds per order of the relayer and the node over one phase: unlike
+    throughput and latency, CPU per order hardly moves when other work shares the machine."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.pids = pids
+        self.start = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+
+    def per_order(self, orders: int) -> dict[str, float | None]:
+        figures: dict[str, float | None] = {}
+        for name, pid in self.pids.items():
+            before, after = self.start[name], _cpu_seconds(pid)
+            figures[f"{name}_cpu_ms_per_order"] = (
+                round(1000 * (after - before) / orders, 3)
+                if before is not None and after is not None and orders
+                else None
+            )
+        return figures
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -225,7 +262,7 @@ async def _single_phase(base: str, bodies: list[bytes], clients: int) -> tuple[f
     return time.perf_counter() - start, accepted
 
 
-async def _fixed_rate_phase(base: str, bodies: list[bytes], rate: float) -> dict[str, float]:
+async def _fixed_rate_phase(base: str, bodies: list[bytes], rate: float) -> dict[str, float | None]:
     """Open loop: order i is due at start + i / rate and goes out on the first idle connection
     (a pool of 64 keep-alive connections, opened beforehand); its latency runs from when it
     was due, so waiting for a connection counts.
@@ -353,6 +390,8 @@ def main() -> None:
             gc.collect()
             gc.freeze()
 
+            pids = {"relayer": proc.pid, "node": anvil.pid}  # type: ignore[attr-defined]
+            meter = _CpuMeter(pids)
             elapsed, accepted = asyncio.run(_batch_phase(base, batches, clients=2))
             batch = {
                 "orders": batch_orders,
@@ -360,8 +399,14 @@ def main() -> None:
                 "batch_size": args.batch,
                 "seconds": round(elapsed, 3),
                 "orders_per_s": round(accepted / elapsed),
+                **meter.per_order(accepted),
             }
-            print(f"batch endpoint:  {batch['orders_per_s']:>8,} orders/s ({accepted} accepted)")
+            print(
+                f"batch endpoint:  {batch['orders_per_s']:>8,} orders/s ({accepted} accepted; "
+                f"CPU ms/order: relayer {batch['relayer_cpu_ms_per_order']}, "
+                f"node {batch['node_cpu_ms_per_order']})"
+            )
+            meter = _CpuMeter(pids)
             elapsed, accepted = asyncio.run(_single_phase(base, singles, args.connections))
             single = {
                 "orders": single_orders,
@@ -369,12 +414,21 @@ def main() -> None:
                 "connections": args.connections,
                 "seconds": round(elapsed, 3),
                 "orders_per_s": round(accepted / elapsed),
+                **meter.per_order(accepted),
             }
-            print(f"single endpoint: {single['orders_per_s']:>8,} orders/s ({accepted} accepted)")
+            print(
+                f"single endpoint: {single['orders_per_s']:>8,} orders/s ({accepted} accepted; "
+                f"CPU ms/order: relayer {single['relayer_cpu_ms_per_order']}, "
+                f"node {single['node_cpu_ms_per_order']})"
+            )
+            meter = _CpuMeter(pids)
             fixed = asyncio.run(_fixed_rate_phase(base, paced, args.rate))
+            fixed.update(meter.per_order(len(paced)))
             print(
                 f"at {args.rate:.0f}/s: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms, "
-                f"max {fixed['max_ms']} ms, {fixed['failures']} failures"
+                f"max {fixed['max_ms']} ms, {fixed['failures']} failures; "
+                f"CPU ms/order: relayer {fixed['relayer_cpu_ms_per_order']}, "
+                f"node {fixed['node_cpu_ms_per_order']}"
             )
             resting = httpx.get(f"{base}/relayer/markets/1/book?levels=500").json()
         finally:

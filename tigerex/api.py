@@ -117,7 +117,9 @@ def service_routers() -> list[APIRouter]:
     from offchain.p2p.api import router as p2p_router
     from relayer.api import router as relayer_router
 
-    return [indexer_router(), custody_router, p2p_router, relayer_router, earn_router]
+    # The relayer first: FastAPI tries the routes of every router included before the one that
+    # matches, ~50 us per order on intake, the API's hottest path.
+    return [relayer_router, indexer_router(), custody_router, p2p_router, earn_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
