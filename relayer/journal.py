@@ -25,6 +25,7 @@ from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, case, delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from relayer.models import (
@@ -48,6 +49,7 @@ PENDING_FILL_STATUSES = (FILL_PENDING, FILL_SUBMITTED)
 #: ~0.13 ms of CPU, and handing it to a thread added ~0.1 ms plus a wait for the GIL on the way
 #: back. Larger ones run in a thread so that intake goes on meanwhile.
 SMALL_COMMIT_ROWS: Final = 64
+_LOCK_WAIT_MS: Final = 30_000  # as tigerex.db's connect timeout
 
 
 @dataclass
@@ -132,23 +134,40 @@ class Journal:
 
     # ---------------------------------------------------------------------------------- write
 
-    def write(self, tx: JournalTx) -> None:
-        """Commit ``tx`` atomically (orders first: fills and cancels reference them)."""
-        with self.writer.begin() as connection:
-            if tx.orders:
-                connection.execute(_INSERT_ORDERS, tx.orders)
-            if tx.updates:
-                connection.execute(
-                    _UPDATE_ORDERS,
-                    [
-                        {"hash": h, "matched": matched, "new_status": status}
-                        for h, (matched, status) in tx.updates.items()
-                    ],
-                )
-            if tx.fills:
-                connection.execute(_INSERT_FILLS, tx.fills)
-            if tx.cancels:
-                connection.execute(_INSERT_CANCELS, tx.cancels)
+    def write(self, tx: JournalTx, *, wait_for_lock: bool = True) -> bool:
+        """Commit ``tx`` atomically (orders first: fills and cancels reference them).
+
+        With ``wait_for_lock=False`` (for a commit on the event loop, see :meth:`is_small`) it
+        does not wait while another connection holds SQLite's write lock (the settlement worker,
+        a checkpoint that restarts the log): it writes nothing and returns False, and the caller
+        commits in a thread instead. Returns True once committed.
+        """
+        try:
+            with self.writer.begin() as connection:
+                timeout = _LOCK_WAIT_MS if wait_for_lock else 0
+                # connection.info lives as long as the SQLite connection: set it on a change only
+                if self.checkpointer is not None and connection.info.get("busy_ms") != timeout:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+                    connection.info["busy_ms"] = timeout
+                if tx.orders:
+                    connection.execute(_INSERT_ORDERS, tx.orders)
+                if tx.updates:
+                    connection.execute(
+                        _UPDATE_ORDERS,
+                        [
+                            {"hash": h, "matched": matched, "new_status": status}
+                            for h, (matched, status) in tx.updates.items()
+                        ],
+                    )
+                if tx.fills:
+                    connection.execute(_INSERT_FILLS, tx.fills)
+                if tx.cancels:
+                    connection.execute(_INSERT_CANCELS, tx.cancels)
+        except OperationalError as err:
+            if wait_for_lock or not _is_busy(err):
+                raise
+            return False
+        return True
 
     def save_snapshot(self, market_id: int, seq: int, blob: bytes, keep: int) -> None:
         """Store a snapshot and drop all but the newest ``keep`` of the market."""
@@ -306,6 +325,12 @@ class Journal:
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _is_busy(err: OperationalError) -> bool:
+    """SQLITE_BUSY (or an extended code of it): another connection holds the lock."""
+    code = getattr(err.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
