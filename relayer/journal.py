@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, case, delete, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,6 +72,7 @@ class JournalTx:
 _ORDERS = cast(Table, RelayerOrder.__table__)
 _FILLS = cast(Table, RelayerFill.__table__)
 _CANCELS = cast(Table, RelayerCancel.__table__)
+_SNAPSHOTS = cast(Table, EngineSnapshot.__table__)
 # Built once: the commit runs for every sequencer step.
 _INSERT_ORDERS = insert(_ORDERS)
 _INSERT_FILLS = insert(_FILLS)
@@ -144,11 +145,7 @@ class Journal:
         """
         try:
             with self.writer.begin() as connection:
-                timeout = _LOCK_WAIT_MS if wait_for_lock else 0
-                # connection.info lives as long as the SQLite connection: set it on a change only
-                if self.checkpointer is not None and connection.info.get("busy_ms") != timeout:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
-                    connection.info["busy_ms"] = timeout
+                self._wait_for_lock(connection, wait_for_lock)
                 if tx.orders:
                     connection.execute(_INSERT_ORDERS, tx.orders)
                 if tx.updates:
@@ -169,24 +166,32 @@ class Journal:
             return False
         return True
 
+    def _wait_for_lock(self, connection: Connection, wait: bool) -> None:
+        """How long a statement on the SQLite writer connection waits for another writer."""
+        timeout = _LOCK_WAIT_MS if wait else 0
+        # connection.info lives as long as the SQLite connection: set it on a change only
+        if self.checkpointer is not None and connection.info.get("busy_ms") != timeout:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+            connection.info["busy_ms"] = timeout
+
     def save_snapshot(self, market_id: int, seq: int, blob: bytes, keep: int) -> None:
         """Store a snapshot and drop all but the newest ``keep`` of the market."""
-        with Session(self.writer) as session, session.begin():
-            session.add(
-                EngineSnapshot(
+        with self.writer.begin() as connection:
+            self._wait_for_lock(connection, True)
+            connection.execute(
+                insert(_SNAPSHOTS).values(
                     market_id=market_id, seq=seq, blob=blob, created_at=datetime.now(UTC)
                 )
             )
-            session.flush()
             stale = (
-                select(EngineSnapshot.id)
-                .where(EngineSnapshot.market_id == market_id)
-                .order_by(EngineSnapshot.seq.desc(), EngineSnapshot.id.desc())
+                select(_SNAPSHOTS.c.id)
+                .where(_SNAPSHOTS.c.market_id == market_id)
+                .order_by(_SNAPSHOTS.c.seq.desc(), _SNAPSHOTS.c.id.desc())
                 .offset(keep)
             )
-            ids = list(session.scalars(stale))
+            ids = list(connection.scalars(stale))
             if ids:
-                session.execute(delete(EngineSnapshot).where(EngineSnapshot.id.in_(ids)))
+                connection.execute(delete(_SNAPSHOTS).where(_SNAPSHOTS.c.id.in_(ids)))
 
     # ----------------------------------------------------------------------------------- read
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from relayer.journal import SMALL_COMMIT_ROWS, Journal, JournalTx
-from relayer.models import RelayerOrder
+from relayer.models import EngineSnapshot, RelayerOrder
 from tigerex.db import make_engine, migrate, session_factory
 
 PAGE = 4096
@@ -151,3 +151,25 @@ def test_a_commit_on_the_event_loop_does_not_wait_for_another_writer(tmp_path):
         other.close()
         journal.close()
     assert _count(journal) == 2
+
+
+def test_snapshots_are_stored_and_only_the_newest_kept(database_url):
+    journal = _journal(database_url)
+    try:
+        # After a commit that did not wait for the lock, the snapshot's own transaction (which
+        # does) still commits.
+        journal.write(JournalTx(orders=[_order(1)]), wait_for_lock=False)
+        for seq in range(1, 5):
+            journal.save_snapshot(1, seq, b"book after %d" % seq, keep=2)
+        journal.save_snapshot(2, 3, b"other market", keep=2)
+        latest = journal.latest_snapshot(1)
+        assert latest is not None and (latest.seq, latest.blob) == (4, b"book after 4")
+        with journal.factory() as session:
+            kept = session.execute(
+                select(EngineSnapshot.market_id, EngineSnapshot.seq).order_by(
+                    EngineSnapshot.market_id, EngineSnapshot.seq
+                )
+            ).all()
+        assert [tuple(row) for row in kept] == [(1, 3), (1, 4), (2, 3)]
+    finally:
+        journal.close()
