@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from relayer.conditional import CONDITIONAL_TYPES
@@ -65,6 +66,7 @@ LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
 #: ~0.13 ms of CPU, and handing it to a thread added ~0.1 ms plus a wait for the GIL on the way
 #: back. Larger ones run in a thread so that intake goes on meanwhile.
 SMALL_COMMIT_ROWS: Final = 64
+_LOCK_WAIT_MS: Final = 30_000  # as tigerex.db's connect timeout
 
 
 @dataclass
@@ -100,6 +102,7 @@ class JournalTx:
 _ORDERS = cast(Table, RelayerOrder.__table__)
 _FILLS = cast(Table, RelayerFill.__table__)
 _CANCELS = cast(Table, RelayerCancel.__table__)
+_SNAPSHOTS = cast(Table, EngineSnapshot.__table__)
 # Built once: the commit runs for every sequencer step.
 _INSERT_ORDERS = insert(_ORDERS)
 _INSERT_FILLS = insert(_FILLS)
@@ -166,31 +169,53 @@ class Journal:
 
     # ---------------------------------------------------------------------------------- write
 
-    def write(self, tx: JournalTx) -> None:
-        """Commit ``tx`` atomically (orders first: fills and cancels reference them)."""
-        with self.writer.begin() as connection:
-            if tx.orders:
-                # Core executemany compiles the first row's keys and ignores others' extra keys,
-                # and plain orders leave the conditional columns out: one insert per key set.
-                by_keys: dict[frozenset[str], list[dict[str, Any]]] = {}
-                for row in tx.orders:
-                    by_keys.setdefault(frozenset(row), []).append(row)
-                for rows in by_keys.values():
-                    connection.execute(_INSERT_ORDERS, rows)
-            if tx.updates:
-                connection.execute(
-                    _UPDATE_ORDERS,
-                    [
-                        {"hash": h, "matched": matched, "new_status": status}
-                        for h, (matched, status) in tx.updates.items()
-                    ],
-                )
-            if tx.triggers or tx.links:
-                self._write_conditional(connection, tx)
-            if tx.fills:
-                connection.execute(_INSERT_FILLS, tx.fills)
-            if tx.cancels:
-                connection.execute(_INSERT_CANCELS, tx.cancels)
+    def write(self, tx: JournalTx, *, wait_for_lock: bool = True) -> bool:
+        """Commit ``tx`` atomically (orders first: fills and cancels reference them).
+
+        With ``wait_for_lock=False`` (for a commit on the event loop, see :meth:`is_small`) it
+        does not wait while another connection holds SQLite's write lock (the settlement worker,
+        a checkpoint that restarts the log): it writes nothing and returns False, and the caller
+        commits in a thread instead. Returns True once committed.
+        """
+        try:
+            with self.writer.begin() as connection:
+                self._wait_for_lock(connection, wait_for_lock)
+                if tx.orders:
+                    # Core executemany compiles the first row's keys and ignores others' extra
+                    # keys, and plain orders leave the conditional columns out: one insert per
+                    # key set.
+                    by_keys: dict[frozenset[str], list[dict[str, Any]]] = {}
+                    for row in tx.orders:
+                        by_keys.setdefault(frozenset(row), []).append(row)
+                    for rows in by_keys.values():
+                        connection.execute(_INSERT_ORDERS, rows)
+                if tx.updates:
+                    connection.execute(
+                        _UPDATE_ORDERS,
+                        [
+                            {"hash": h, "matched": matched, "new_status": status}
+                            for h, (matched, status) in tx.updates.items()
+                        ],
+                    )
+                if tx.triggers or tx.links:
+                    self._write_conditional(connection, tx)
+                if tx.fills:
+                    connection.execute(_INSERT_FILLS, tx.fills)
+                if tx.cancels:
+                    connection.execute(_INSERT_CANCELS, tx.cancels)
+        except OperationalError as err:
+            if wait_for_lock or not _is_busy(err):
+                raise
+            return False
+        return True
+
+    def _wait_for_lock(self, connection: Connection, wait: bool) -> None:
+        """How long a statement on the SQLite writer connection waits for another writer."""
+        timeout = _LOCK_WAIT_MS if wait else 0
+        # connection.info lives as long as the SQLite connection: set it on a change only
+        if self.checkpointer is not None and connection.info.get("busy_ms") != timeout:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+            connection.info["busy_ms"] = timeout
 
     @staticmethod
     def _write_conditional(connection: Connection, tx: JournalTx) -> None:
@@ -212,22 +237,22 @@ class Journal:
 
     def save_snapshot(self, market_id: int, seq: int, blob: bytes, keep: int) -> None:
         """Store a snapshot and drop all but the newest ``keep`` of the market."""
-        with Session(self.writer) as session, session.begin():
-            session.add(
-                EngineSnapshot(
+        with self.writer.begin() as connection:
+            self._wait_for_lock(connection, True)
+            connection.execute(
+                insert(_SNAPSHOTS).values(
                     market_id=market_id, seq=seq, blob=blob, created_at=datetime.now(UTC)
                 )
             )
-            session.flush()
             stale = (
-                select(EngineSnapshot.id)
-                .where(EngineSnapshot.market_id == market_id)
-                .order_by(EngineSnapshot.seq.desc(), EngineSnapshot.id.desc())
+                select(_SNAPSHOTS.c.id)
+                .where(_SNAPSHOTS.c.market_id == market_id)
+                .order_by(_SNAPSHOTS.c.seq.desc(), _SNAPSHOTS.c.id.desc())
                 .offset(keep)
             )
-            ids = list(session.scalars(stale))
+            ids = list(connection.scalars(stale))
             if ids:
-                session.execute(delete(EngineSnapshot).where(EngineSnapshot.id.in_(ids)))
+                connection.execute(delete(_SNAPSHOTS).where(_SNAPSHOTS.c.id.in_(ids)))
 
     # ----------------------------------------------------------------------------------- read
 
@@ -376,6 +401,12 @@ class Journal:
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _is_busy(err: OperationalError) -> bool:
+    """SQLITE_BUSY (or an extended code of it): another connection holds the lock."""
+    code = getattr(err.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:

@@ -940,9 +940,8 @@ class RelayerService:
         if tx:
             try:
                 async with self._journal_writer:
-                    if self.journal.is_small(tx):
-                        self.journal.write(tx)
-                    else:
+                    small = self.journal.is_small(tx)
+                    if not (small and self.journal.write(tx, wait_for_lock=False)):
                         await asyncio.to_thread(self.journal.write, tx)
             except Exception as err:
                 log.exception("journal commit failed; rebuilding from the journal")

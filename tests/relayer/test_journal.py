@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from relayer.journal import SMALL_COMMIT_ROWS, Journal, JournalTx
-from relayer.models import RelayerOrder
+from relayer.models import EngineSnapshot, RelayerOrder
 from tigerex.db import make_engine, migrate, session_factory
 
 PAGE = 4096
@@ -122,3 +124,52 @@ def test_a_long_log_is_truncated_when_no_one_is_writing(tmp_path):
     assert _wal_pages(path) == 0
     assert _count(journal) == 200
     journal.close()
+
+
+def test_a_commit_on_the_event_loop_does_not_wait_for_another_writer(tmp_path):
+    """wait_for_lock=False: while another connection holds the write lock the commit writes
+    nothing and says so at once (the service then commits in a thread, which waits)."""
+    path = tmp_path / "journal.db"
+    migrate(f"sqlite:///{path}")
+    journal = _journal(f"sqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the settlement worker, say, in a write transaction
+        started = time.monotonic()
+        assert journal.write(JournalTx(orders=[_order(1)]), wait_for_lock=False) is False
+        assert time.monotonic() - started < 1.0
+        other.execute("COMMIT")
+        assert _count(journal) == 0
+        assert journal.write(JournalTx(orders=[_order(1)]), wait_for_lock=False) is True
+        # The waiting form waits for the lock.
+        other.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+        release.start()
+        assert journal.write(JournalTx(orders=[_order(2)])) is True
+        release.join()
+    finally:
+        other.close()
+        journal.close()
+    assert _count(journal) == 2
+
+
+def test_snapshots_are_stored_and_only_the_newest_kept(database_url):
+    journal = _journal(database_url)
+    try:
+        # After a commit that did not wait for the lock, the snapshot's own transaction (which
+        # does) still commits.
+        journal.write(JournalTx(orders=[_order(1)]), wait_for_lock=False)
+        for seq in range(1, 5):
+            journal.save_snapshot(1, seq, b"book after %d" % seq, keep=2)
+        journal.save_snapshot(2, 3, b"other market", keep=2)
+        latest = journal.latest_snapshot(1)
+        assert latest is not None and (latest.seq, latest.blob) == (4, b"book after 4")
+        with journal.factory() as session:
+            kept = session.execute(
+                select(EngineSnapshot.market_id, EngineSnapshot.seq).order_by(
+                    EngineSnapshot.market_id, EngineSnapshot.seq
+                )
+            ).all()
+        assert [tuple(row) for row in kept] == [(1, 3), (1, 4), (2, 3)]
+    finally:
+        journal.close()

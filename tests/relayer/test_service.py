@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
 from eth_account import Account
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from relayer.cancels import CancelOrders, sign_cancel
 from relayer.errors import OrderRejected
@@ -398,6 +400,37 @@ async def test_an_order_cancelled_on_chain_between_validation_and_matching_is_re
     err = await _reject(relayer, signed(relayer, seller, order))
     assert err.code == "order_cancelled_on_chain"
     assert relayer.depth(1, 1)["asks"] == []
+
+
+async def test_while_another_writer_holds_sqlite_the_commit_waits_in_a_thread(
+    relayer, database_url, funded, seller
+):
+    """A commit on the event loop never waits for SQLite's write lock: it gives up at once and
+    the same commit runs in a thread (which would wait: test_journal.py); the order is
+    acknowledged after it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    other = sqlite3.connect(
+        str(make_url(database_url).database), isolation_level=None, check_same_thread=False
+    )
+    attempts: list[tuple[bool, bool]] = []
+    write = relayer.journal.write
+
+    def recording_write(tx, *, wait_for_lock=True):  # type: ignore[no-untyped-def]
+        done = write(tx, wait_for_lock=wait_for_lock)
+        attempts.append((wait_for_lock, done))
+        if not done:
+            other.execute("COMMIT")  # the other writer finishes
+        return done
+
+    relayer.journal.write = recording_write  # type: ignore[method-assign]
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        [ack] = await _accept(relayer, signed(relayer, seller, make_order(seller, is_buy=False)))
+    finally:
+        other.close()
+    assert attempts == [(False, False), (True, True)]
+    assert _journal(relayer)[0][ack.order_hash].status == ORDER_OPEN
 
 
 # ---------------------------------------------------------------------------------- cancels
