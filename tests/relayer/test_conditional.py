@@ -1035,7 +1035,7 @@ async def test_fills_of_a_trigger_are_published_only_after_their_commit(
     real_write = relayer.journal.write
     seen_at_commit: list[int] = []
 
-    def failing_write(tx):
+    def failing_write(tx, *, wait_for_lock=True):
         raise OSError("disk full")
 
     monkeypatch.setattr(relayer.journal, "write", failing_write)
@@ -1049,9 +1049,9 @@ async def test_fills_of_a_trigger_are_published_only_after_their_commit(
     assert _row(relayer, ack.order_hash).status == ORDER_PENDING
     assert relayer.live_order(ack.order_hash).pending and subscriber.queue.empty()
 
-    def watching_write(tx):
+    def watching_write(tx, *, wait_for_lock=True):
         seen_at_commit.append(subscriber.queue.qsize())
-        real_write(tx)
+        return real_write(tx, wait_for_lock=wait_for_lock)
 
     monkeypatch.setattr(relayer.journal, "write", watching_write)
     await _accept(relayer, signed(relayer, buyer, taker, time_in_force="ioc"))
