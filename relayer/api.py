@@ -33,6 +33,7 @@ from sqlalchemy import or_, select
 
 from relayer import conditional, marketdata
 from relayer.cancels import CANCEL_FIELDS, CancelOrders, cancel_domain
+from relayer.conditional import OrderTypeName
 from relayer.errors import (
     MarketUnknown,
     OrderNotFound,
@@ -59,15 +60,6 @@ _HASH = r"^0x[0-9a-fA-F]{64}$"
 _HEX = r"^0x([0-9a-fA-F]{2})*$"
 _UINT64 = 2**64 - 1
 _LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
-OrderTypeName = Literal[
-    "limit",
-    "market",
-    "stop_market",
-    "stop_limit",
-    "take_profit_market",
-    "take_profit_limit",
-    "trailing_stop_market",
-]
 
 
 # --------------------------------------------------------------------------------- runtime

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, get_args
 
 from relayer import matcher
 from relayer.errors import OrderOptionInvalid
 from relayer.matcher import OrderType, TimeInForce
 
-ORDER_TYPES: Final = (
+#: What `order_type` accepts (the API's schema uses this type).
+OrderTypeName = Literal[
     "limit",
     "market",
     "stop_market",
@@ -39,7 +40,8 @@ ORDER_TYPES: Final = (
     "take_profit_market",
     "take_profit_limit",
     "trailing_stop_market",
-)
+]
+ORDER_TYPES: Final[tuple[str, ...]] = get_args(OrderTypeName)
 TIME_IN_FORCE: Final = ("gtc", "ioc", "fok", "post_only")
 #: Held by the relayer (status ``pending_trigger``) until their trigger fires.
 CONDITIONAL_TYPES: Final = frozenset(ORDER_TYPES[2:])
@@ -139,7 +141,7 @@ def options_of(row: Any) -> OrderOptions:
 
 
 def has_options(row: Any) -> bool:
-    """True for an order with options (the plain limit / market path places the others)."""
+    """True for an order with options: a conditional type, an iceberg display or an OCO link."""
     return (
         row.order_type in CONDITIONAL_TYPES
         or row.display_lots is not None

@@ -725,24 +725,7 @@ class RelayerService:
 
     @staticmethod
     def _engine_place(engine: matcher.Engine, row: _OrderFields, config: MarketConfig) -> Any:
-        owner = owner_id(row.maker)
-        side = _side(row.is_buy)
-        if conditional.has_options(row):
-            return conditional.place(engine, row, owner, side)
-        if row.order_type == "market":
-            return engine.place_market(
-                row.market_id, row.seq, owner, side, row.quantity_lots, worst_price=row.price_ticks
-            )
-        return engine.place_limit(
-            row.market_id,
-            row.seq,
-            owner,
-            side,
-            row.price_ticks,
-            row.quantity_lots,
-            tif=_TIF.get(row.time_in_force, TimeInForce.GTC),
-            post_only=row.time_in_force == "post_only",
-        )
+        return conditional.place(engine, row, owner_id(row.maker), _side(row.is_buy))
 
     def _live_order(self, row: _OrderFields, config: MarketConfig) -> LiveOrder:
         market = config.market
