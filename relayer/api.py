@@ -140,9 +140,11 @@ def _runtime(request: Request) -> RelayerRuntime:
 # dependency in its thread pool, a thread hop per request for a dictionary lookup.
 async def get_service(request: Request) -> RelayerService:
     runtime = _runtime(request)
-    if runtime.service is None or not runtime.service.ready:
-        raise RelayerUnavailable(f"the relayer is not running yet: {runtime.problem}", details={})
-    return runtime.service
+    service = runtime.service
+    if service is None or not service.ready:
+        why = runtime.problem if service is None else service.unavailable_reason
+        raise RelayerUnavailable(f"the relayer is not taking requests: {why}", details={})
+    return service
 
 
 ServiceDep = Annotated[RelayerService, Depends(get_service)]
@@ -894,8 +896,16 @@ async def websocket(ws: WebSocket) -> None:
     runtime: RelayerRuntime | None = getattr(ws.app.state, "relayer", None)
     service = runtime.service if runtime is not None else None
     if service is None or not service.ready:
+        if service is not None:
+            why = service.unavailable_reason
+        else:
+            why = runtime.problem if runtime is not None else "not mounted in this app"
         await ws.send_json(
-            {"type": "error", "code": "relayer_unavailable", "message": "the relayer is starting"}
+            {
+                "type": "error",
+                "code": "relayer_unavailable",
+                "message": f"the relayer is not taking requests: {why}",
+            }
         )
         await ws.close(code=1013)
         return

@@ -88,6 +88,7 @@ from relayer.models import (
     ORDER_FILLED,
     ORDER_OPEN,
     ORDER_PENDING,
+    RelayerFill,
     RelayerOrder,
 )
 from relayer.orders import Market, Order, OrderError, domain_separator
@@ -108,6 +109,9 @@ _TIF = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
 _RECENT_HASHES = 200_000
 _LOG_SPAN = 10_000  # blocks per eth_getLogs while indexing order events at start-up
 _PARALLEL_RECOVERY_FROM = 64  # orders in one request
+# Reading the journal back after a refused commit, while the database is unreachable.
+_REBUILD_RETRY_FIRST = 0.5
+_REBUILD_RETRY_MAX = 10.0
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _PLAIN = conditional.PLAIN
 _LIVE_STATUSES = (ORDER_OPEN, ORDER_PENDING)
@@ -298,6 +302,28 @@ class _NeedsFreshBalance:
 
 _NEEDS_FRESH = _NeedsFreshBalance()
 Result = OrderAck | OrderRejected
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplayedMarket:
+    engine: matcher.Engine
+    book_seq: int
+    snapshot_seq: int
+    replayed: int
+
+
+@dataclass(frozen=True, slots=True)
+class _JournalImage:
+    """What a rebuild reads from the journal, with the engines already replayed. Built off
+    the event loop (it waits on the database and may fail there) from nothing the service
+    holds; applied on the loop in one synchronous step, so no request ever sees half a book."""
+
+    seq: int
+    fill_id: int
+    markets: dict[int, _ReplayedMarket]
+    open_orders: list[RelayerOrder]
+    closed_elsewhere: list[RelayerOrder]
+    pending_fills: list[tuple[RelayerFill, RelayerOrder, RelayerOrder]]
 
 
 @dataclass(slots=True)
@@ -510,11 +536,13 @@ class RelayerService:
         # The journal has one writer at a time: the sequencer's commits and snapshot saves.
         self._journal_writer = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[Any]] = set()
         self._log_block: int | None = None
         self._traded: set[int] = set()
         self._orphans: list[str] = []
         self._closed_checked_at = datetime.now(UTC)
         self._ready = False
+        self._unavailable = "starting"
 
     @classmethod
     def from_settings(
@@ -563,9 +591,11 @@ class RelayerService:
 
     async def stop(self) -> None:
         self._ready = False
-        for task in self._tasks:
+        self._unavailable = "stopping"
+        tasks = [*self._tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
@@ -576,6 +606,11 @@ class RelayerService:
     @property
     def ready(self) -> bool:
         return self._ready
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why requests are refused right now ("" when ready)."""
+        return "" if self._ready else self._unavailable
 
     def _load(self) -> None:
         self.markets = load_markets(
@@ -626,13 +661,33 @@ class RelayerService:
 
     def _rebuild(self) -> None:
         """Engines from snapshot + journal, then live orders and reservations from SQL."""
-        self._seq, self._fill_id = self.journal.counters()
+        self._apply_image(self._read_journal())
+
+    def _read_journal(self) -> _JournalImage:
+        """Everything a rebuild needs from the journal; touches no state of the service."""
+        seq, fill_id = self.journal.counters()
+        return _JournalImage(
+            seq=seq,
+            fill_id=fill_id,
+            markets={market_id: self._replay_market(market_id) for market_id in self.markets},
+            open_orders=self.journal.open_orders(),
+            closed_elsewhere=self.journal.closed_elsewhere(None),
+            pending_fills=self.journal.pending_fills(),
+        )
+
+    def _apply_image(self, image: _JournalImage) -> None:
+        """Replace the books, live orders and reservations with ``image`` (no I/O)."""
+        self._seq, self._fill_id = image.seq, image.fill_id
         # After a refused commit the orders of that step were never journaled: they may be
         # submitted again (the journal itself answers for what it holds).
         self._recent.clear()
         self.engines.clear()
-        for market_id in self.markets:
-            self.engines[market_id] = self._replay_market(market_id)
+        for market_id, replayed in image.markets.items():
+            self.engines[market_id] = replayed.engine
+            self.book_seq[market_id] = replayed.book_seq
+            self._snapshot_seq[market_id] = replayed.snapshot_seq
+            if replayed.replayed:
+                self._changed_since_snapshot.add(market_id)
         self._live.clear()
         self._by_seq.clear()
         self._by_maker.clear()
@@ -640,7 +695,7 @@ class RelayerService:
         self._reserved.clear()
         self._outflows.clear()
         links: list[tuple[LiveOrder, int]] = []
-        for row in self.journal.open_orders():
+        for row in image.open_orders:
             config = self.markets.get(row.market_id)
             engine = self.engines.get(row.market_id)
             if config is None or engine is None:
@@ -660,7 +715,7 @@ class RelayerService:
         # Orders another writer closed while the book still held them: back in as live so the
         # sequencer can take them off (journaled) once it runs; see start().
         self._orphans = []
-        for row in self.journal.closed_elsewhere(None):
+        for row in image.closed_elsewhere:
             config = self.markets.get(row.market_id)
             engine = self.engines.get(row.market_id)
             info = engine.order(row.seq) if engine is not None else None
@@ -676,7 +731,7 @@ class RelayerService:
             self._reserved[(live.maker, live.token)] += live.remaining * live.unit
             self._orphans.append(live.order_hash)
         self._restore_links(links)
-        for fill, maker, taker in self.journal.pending_fills():
+        for fill, maker, taker in image.pending_fills:
             config = self.markets.get(fill.market_id)
             if config is None:
                 continue
@@ -690,7 +745,7 @@ class RelayerService:
                 fill.quantity_lots,
             )
 
-    def _replay_market(self, market_id: int) -> matcher.Engine:
+    def _replay_market(self, market_id: int) -> _ReplayedMarket:
         config = self.markets[market_id]
         snapshot = self.journal.latest_snapshot(market_id)
         if snapshot is not None:
@@ -715,13 +770,13 @@ class RelayerService:
                 # The live path refused the same command the same way and journaled nothing
                 # for it, or the cancel raced a fill: nothing to redo.
                 log.debug("replay of seq %s: %s", _seq, err)
-        snapshot_bytes = engine.snapshot()
-        self.book_seq[market_id] = _book_seq_of(snapshot_bytes)
-        self._snapshot_seq[market_id] = after
-        if replayed:
-            self._changed_since_snapshot.add(market_id)
         log.info("market %s: snapshot after %s, %s entries replayed", market_id, after, replayed)
-        return engine
+        return _ReplayedMarket(
+            engine=engine,
+            book_seq=_book_seq_of(engine.snapshot()),
+            snapshot_seq=after,
+            replayed=replayed,
+        )
 
     @staticmethod
     def _engine_place(engine: matcher.Engine, row: _OrderFields, config: MarketConfig) -> Any:
@@ -861,7 +916,7 @@ class RelayerService:
 
     def _require_ready(self) -> asyncio.Queue[_Work]:
         if not self._ready or self._queue is None:
-            raise RelayerUnavailable("the relayer is starting: retry in a moment")
+            raise RelayerUnavailable(f"the relayer is {self._unavailable}: retry in a moment")
         return self._queue
 
     async def _enqueue(self, kind: str, payload: Any) -> Any:
@@ -928,13 +983,17 @@ class RelayerService:
                         await asyncio.to_thread(self.journal.write, tx)
             except Exception as err:
                 log.exception("journal commit failed; rebuilding from the journal")
+                # Not ready first: a client told to retry must not land on the books this
+                # step changed in memory but never committed.
+                self._ready = False
+                self._unavailable = "rebuilding its books from the journal after a refused write"
                 failure = RelayerUnavailable(
                     f"the journal refused the write ({type(err).__name__}); nothing was accepted",
                 )
                 for work in group:
                     if not work.future.done():
                         work.future.set_exception(failure)
-                await asyncio.to_thread(self._rebuild)
+                await self._recover_from_journal()
                 return
         for work, result in zip(group, results, strict=True):
             if work.future.done():
@@ -945,6 +1004,30 @@ class RelayerService:
                 work.future.set_result(result)
         for channel, message in messages:
             self.hub.publish(channel, message)
+
+    async def _recover_from_journal(self) -> None:
+        """Make the books what the journal holds again, after a refused commit left changes
+        in memory that it does not. Requests are refused as unavailable meanwhile; while the
+        database stays unreachable the read is retried with backoff."""
+        self._ready = False
+        self._unavailable = "rebuilding its books from the journal after a refused write"
+        delay = _REBUILD_RETRY_FIRST
+        while True:
+            try:
+                image = await asyncio.to_thread(self._read_journal)
+                break
+            except Exception:
+                log.exception("reading the journal back failed; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _REBUILD_RETRY_MAX)
+        self._apply_image(image)
+        self._ready = True
+        log.info("books rebuilt from the journal; taking requests again")
+        if self._orphans:
+            # Not awaited: the cancels go through the sequencer, which is running this.
+            task = asyncio.create_task(self.cancel_orders(self._orphans, CANCEL_SETTLEMENT))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def _next_seq(self) -> int:
         self._seq += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -10,8 +12,9 @@ from eth_account import Account
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from relayer import service as service_module
 from relayer.cancels import CancelOrders, sign_cancel
-from relayer.errors import OrderRejected
+from relayer.errors import OrderRejected, RelayerUnavailable
 from relayer.models import (
     FILL_PENDING,
     FILL_SETTLED,
@@ -569,6 +572,58 @@ async def test_after_a_restart_an_order_already_journaled_is_still_refused(
         )
     finally:
         await restarted.stop()
+
+
+async def test_a_refused_commit_rebuilds_the_books_before_taking_requests_again(
+    relayer, funded, seller, monkeypatch
+):
+    """While the journal can't be read back (database down), the relayer refuses requests as
+    unavailable and keeps its whole book in place (no reader can meet a cleared engine); it
+    retries the read, swaps the rebuilt books in at once, and then takes the same order."""
+    [resting] = await _accept(
+        relayer, signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    )
+    committed = relayer.engines[1].state_hash()
+    real_write, real_read = relayer.journal.write, relayer._read_journal
+    reads: list[str] = []
+    database_back = threading.Event()
+
+    def refused_write(tx, *, wait_for_lock=True):
+        raise OSError("disk full")
+
+    def read_while_down():
+        if not database_back.is_set():
+            reads.append("refused")
+            raise OSError("database unreachable")
+        reads.append("read")
+        return real_read()
+
+    monkeypatch.setattr(service_module, "_REBUILD_RETRY_FIRST", 0.01)
+    monkeypatch.setattr(service_module, "_REBUILD_RETRY_MAX", 0.02)
+    monkeypatch.setattr(relayer.journal, "write", refused_write)
+    monkeypatch.setattr(relayer, "_read_journal", read_while_down)
+    late = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=3))
+    with pytest.raises(RelayerUnavailable):
+        await relayer.submit([late])
+    while len(reads) < 3:  # the read is retried while the database stays down
+        await asyncio.sleep(0.01)
+    assert not relayer.ready
+    assert "rebuilding its books" in relayer.unavailable_reason
+    with pytest.raises(RelayerUnavailable, match="rebuilding its books"):
+        await relayer.submit([late])
+    # The old book stays whole until the rebuilt one replaces it.
+    assert relayer.depth(1, 5)["asks"] and relayer.live_order(resting.order_hash) is not None
+
+    monkeypatch.setattr(relayer.journal, "write", real_write)
+    database_back.set()
+    while not relayer.ready:
+        await asyncio.sleep(0.01)
+    assert reads[-1] == "read" and reads.count("read") == 1
+    assert relayer.engines[1].state_hash() == committed  # nothing of the refused step
+    assert relayer.depth(1, 5)["asks"] == [(PRICE, 5, 1)]
+    [ack] = await _accept(relayer, late)  # never journaled, so not a duplicate
+    assert relayer.depth(1, 5)["asks"] == [(PRICE, 8, 2)]
+    assert _journal(relayer)[0][ack.order_hash].status == ORDER_OPEN
 
 
 async def test_a_direct_on_chain_fill_takes_the_overfilled_order_off_the_book(
