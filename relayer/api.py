@@ -47,7 +47,7 @@ from relayer.hub import Subscriber
 from relayer.models import ORDER_OPEN, ORDER_PENDING, RelayerFill, RelayerOrder
 from relayer.orders import EIP712_DOMAIN_FIELDS, ORDER_FIELDS, OrderError, domain
 from relayer.ratelimit import TokenBuckets
-from relayer.service import MarketConfig, OrderAck, RelayerService, Submission
+from relayer.service import LiveOrder, MarketConfig, OrderAck, RelayerService, Submission
 from relayer.settings import RelayerSettings, get_relayer_settings
 from relayer.signatures import trusted_order
 from tigerex.deps import SessionDep
@@ -332,6 +332,16 @@ class OrderPublic(BaseModel):
     trigger_last_price: int | None = Field(
         default=None, description="the last trade price (ticks) that fired the trigger"
     )
+    trailing_watermark: int | None = Field(
+        default=None,
+        description="a waiting trailing stop: the highest (sell) / lowest (buy) last price "
+        "since placement, in ticks",
+    )
+    trailing_trigger_price: int | None = Field(
+        default=None,
+        description="a waiting trailing stop: it fires when the last price reaches this (ticks; "
+        "a sell at or below, a buy at or above); it moves with the watermark",
+    )
 
 
 class OrderDetailPublic(OrderPublic):
@@ -497,7 +507,16 @@ def _market_public(config: MarketConfig) -> MarketPublic:
     )
 
 
-def _order_public(row: RelayerOrder) -> dict[str, Any]:
+def _order_public(row: RelayerOrder, live: LiveOrder | None) -> dict[str, Any]:
+    """``row`` as the API shows it; ``live``: the relayer's view of it while it is live."""
+    trailing: dict[str, int] = {}
+    if live is not None and live.pending and live.watermark:
+        trailing = {
+            "trailing_watermark": live.watermark,
+            "trailing_trigger_price": conditional.trailing_trigger_price(
+                live.options, live.is_buy, live.watermark
+            ),
+        }
     return {
         "order_hash": row.order_hash,
         "seq": row.seq,
@@ -528,6 +547,7 @@ def _order_public(row: RelayerOrder) -> dict[str, Any]:
         "oco_with": row.oco_with,
         "triggered_at": marketdata._utc(row.triggered_at) if row.triggered_at else None,
         "trigger_last_price": row.trigger_last_price,
+        **trailing,
     }
 
 
@@ -755,7 +775,7 @@ def get_order(
         )
         for f in fills
     ]
-    return OrderDetailPublic(**_order_public(row), fills=public)
+    return OrderDetailPublic(**_order_public(row, service.live_order(row.order_hash)), fills=public)
 
 
 @router.get("/makers/{maker}/orders", response_model=list[OrderPublic])
@@ -782,7 +802,7 @@ def maker_orders(
     if market_id is not None:
         query = query.where(RelayerOrder.market_id == market_id)
     rows = session.scalars(query.order_by(RelayerOrder.seq.desc()).limit(limit))
-    return [OrderPublic(**_order_public(row)) for row in rows]
+    return [OrderPublic(**_order_public(row, service.live_order(row.order_hash))) for row in rows]
 
 
 @router.get("/makers/{maker}/balances", response_model=list[BalancePublic])

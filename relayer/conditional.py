@@ -149,6 +149,17 @@ def has_options(row: Any) -> bool:
     )
 
 
+def trailing_trigger_price(options: OrderOptions, is_buy: bool, watermark: int) -> int:
+    """The last price at (or beyond) which a trailing stop with peak / trough ``watermark``
+    fires: a sell at or below it, a buy at or above it. The engine's own comparison, solved
+    for the last price in integers (a sell's bps bound rounds down, a buy's up)."""
+    if options.trailing_bps is not None:
+        scaled = watermark * (10_000 + (options.trailing_bps if is_buy else -options.trailing_bps))
+        return -(-scaled // 10_000) if is_buy else scaled // 10_000
+    delta = options.trailing_delta or 0
+    return watermark + delta if is_buy else watermark - delta
+
+
 def default_time_in_force(order_type: str) -> str:
     """``ioc`` for the market-style types (they never rest), ``gtc`` for the others."""
     return "ioc" if order_type in MARKET_STYLE_TYPES else "gtc"

@@ -228,6 +228,9 @@ class LiveOrder:
     # What the OCO partner's reservation already covers (both legs waiting for a trigger: only
     # one can ever trade, and neither signature is public, so the pair reserves the larger).
     shared: int = 0
+    # A waiting trailing stop: its peak (sell) / trough (buy) last price, as the engine keeps
+    # it, refreshed after each committed step that traded in its market; else 0.
+    watermark: int = 0
 
     @property
     def reserved(self) -> int:
@@ -509,6 +512,7 @@ class RelayerService:
         self._live: dict[str, LiveOrder] = {}
         self._by_seq: dict[int, LiveOrder] = {}
         self._by_maker: dict[str, set[str]] = defaultdict(set)
+        self._trailing: dict[int, set[int]] = defaultdict(set)  # market -> waiting trailing seqs
         self._expiries: list[tuple[int, int]] = []  # heap of (expiry, seq)
         self._reserved: dict[tuple[str, str], int] = defaultdict(int)
         self._outflows: dict[int, tuple[tuple[str, str, int], ...]] = {}
@@ -692,6 +696,7 @@ class RelayerService:
         self._by_seq.clear()
         self._by_maker.clear()
         self._expiries.clear()
+        self._trailing.clear()
         self._reserved.clear()
         self._outflows.clear()
         links: list[tuple[LiveOrder, int]] = []
@@ -877,15 +882,37 @@ class RelayerService:
         self._by_seq[live.seq] = live
         self._by_maker[live.maker].add(live.order_hash)
         heapq.heappush(self._expiries, (live.expiry, live.seq))
+        if live.pending and live.order_type == "trailing_stop_market":
+            self._trailing[live.market_id].add(live.seq)
+            info = self.engines[live.market_id].order(live.seq)
+            live.watermark = info.watermark if info is not None else 0
 
     def _drop_live(self, live: LiveOrder) -> None:
         self._live.pop(live.order_hash, None)
         self._by_seq.pop(live.seq, None)
+        self._stop_trailing(live)
         hashes = self._by_maker.get(live.maker)
         if hashes is not None:
             hashes.discard(live.order_hash)
             if not hashes:
                 del self._by_maker[live.maker]
+
+    def _stop_trailing(self, live: LiveOrder) -> None:
+        trailing = self._trailing.get(live.market_id)
+        if trailing is not None:
+            trailing.discard(live.seq)
+            if not trailing:
+                del self._trailing[live.market_id]
+
+    def _refresh_watermarks(self, markets: set[int]) -> None:
+        """The engine moved the watermarks of waiting trailing stops in ``markets`` (they
+        traded in a step that is now committed): copy them to the live orders."""
+        for market_id in markets & self._trailing.keys():
+            engine = self.engines[market_id]
+            for seq in self._trailing[market_id]:
+                info = engine.order(seq)
+                if info is not None:
+                    self._by_seq[seq].watermark = info.watermark
 
     def _track_outflows(
         self,
@@ -995,6 +1022,10 @@ class RelayerService:
                         work.future.set_exception(failure)
                 await self._recover_from_journal()
                 return
+        if self._trailing:
+            self._refresh_watermarks(
+                {channel[1] for channel, _ in messages if channel[0] == "trades"}
+            )
         for work, result in zip(group, results, strict=True):
             if work.future.done():
                 continue
@@ -1260,6 +1291,7 @@ class RelayerService:
             elif kind == EventType.TRIGGERED:
                 live = self._by_seq[event.order_id]
                 live.pending = False
+                self._stop_trailing(live)
                 fired.append(live)
                 tx.triggers[live.order_hash] = (event.price, created)
                 message = _order_message(live, "triggered", config)

@@ -80,6 +80,9 @@ class OrderInfo:
     @property
     def stop_price(self) -> int: ...
     @property
+    def watermark(self) -> int:
+        """Trailing stops: the highest (sell) / lowest (buy) last price since placement."""
+    @property
     def link(self) -> int: ...
 
 class Engine:

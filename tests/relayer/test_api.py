@@ -419,6 +419,40 @@ def test_bad_conditional_options_are_400_with_the_field(api, seller):
     assert api.get(f"/relayer/makers/{seller.address}/orders?status=all").json() == []
 
 
+def test_a_waiting_trailing_stop_shows_its_watermark_and_the_price_that_fires_it(
+    api, seller, buyer
+):
+    """The watermark follows the trades; the published trigger price is exactly where the
+    engine fires (bps bounds round toward the watermark's side: a sell's down, a buy's up)."""
+    _trade_at(api, seller, buyer, PRICE)
+    sell = _order(seller, is_buy=False, quantity_lots=2, price_ticks=190_000)
+    body = _body(api, seller, sell, order_type="trailing_stop_market", trailing_bps=100)
+    sell_hash = api.post("/relayer/order", json=body).json()["order_hash"]
+    shown = api.get(f"/relayer/orders/{sell_hash}").json()
+    assert (shown["trailing_watermark"], shown["trailing_trigger_price"]) == (PRICE, 198_000)
+
+    _trade_at(api, seller, buyer, 201_003)  # a new peak: 201,003 x 0.99 = 198,992.97
+    listed = api.get(f"/relayer/makers/{seller.address}/orders").json()
+    [shown] = [o for o in listed if o["order_hash"] == sell_hash]
+    assert (shown["trailing_watermark"], shown["trailing_trigger_price"]) == (201_003, 198_992)
+
+    buy = _order(buyer, is_buy=True, quantity_lots=2, price_ticks=205_000)
+    body = _body(api, buyer, buy, order_type="trailing_stop_market", trailing_bps=100)
+    buy_hash = api.post("/relayer/order", json=body).json()["order_hash"]
+    _trade_at(api, seller, buyer, 200_001)  # a new trough: 200,001 x 1.01 = 202,001.01
+    shown = api.get(f"/relayer/orders/{buy_hash}").json()
+    assert (shown["trailing_watermark"], shown["trailing_trigger_price"]) == (200_001, 202_002)
+    assert api.get(f"/relayer/orders/{sell_hash}").json()["trailing_watermark"] == 201_003
+
+    _trade_at(api, seller, buyer, 202_001)  # one tick short: still waiting
+    assert api.get(f"/relayer/orders/{buy_hash}").json()["status"] == "pending_trigger"
+    _trade_at(api, seller, buyer, 202_002)
+    fired = api.get(f"/relayer/orders/{buy_hash}").json()
+    assert (fired["status"], fired["trigger_last_price"]) != ("pending_trigger", None)
+    assert fired["trigger_last_price"] == 202_002
+    assert fired["trailing_watermark"] is None and fired["trailing_trigger_price"] is None
+
+
 def test_an_iceberg_shows_only_its_display_in_the_public_book(api, seller, buyer):
     order = _order(seller, is_buy=False, quantity_lots=10)
     ack = api.post("/relayer/order", json=_body(api, seller, order, display_lots=3)).json()

@@ -1144,12 +1144,22 @@ async def test_restart_rebuilds_pending_stops_trailing_watermarks_icebergs_and_o
         ),
     )
     assert relayer._live[sl.order_hash].shared == 50 * LOT
+    assert relayer._live[trailing.order_hash].watermark == 204_000  # kept across the restart
     original = relayer.engines[1]
     reference = matcher.Engine.from_snapshot(original.snapshot())
 
     def live_state(service: RelayerService) -> dict[str, Any]:
         return {
-            h: (o.remaining, o.matched, o.pending, o.partner, o.shared, o.order_type, o.options)
+            h: (
+                o.remaining,
+                o.matched,
+                o.pending,
+                o.partner,
+                o.shared,
+                o.order_type,
+                o.options,
+                o.watermark,
+            )
             for h, o in service._live.items()
         }
 

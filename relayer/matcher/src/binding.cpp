@@ -181,6 +181,7 @@ NB_MODULE(_engine, m) {
         .def_ro("remaining", &OrderView::remaining)
         .def_ro("visible", &OrderView::visible)
         .def_ro("stop_price", &OrderView::stop_price)
+        .def_ro("watermark", &OrderView::watermark)
         .def_ro("link", &OrderView::link)
         .def("__repr__", [](const OrderView& o) {
             return "OrderInfo(order_id=" + std::to_string(o.order_id) +

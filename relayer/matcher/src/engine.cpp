@@ -1172,6 +1172,7 @@ struct Engine::Impl {
         v.remaining = s.qty;
         v.visible = 0;
         v.stop_price = s.stop_price;
+        v.watermark = s.type == OrderType::TrailingStopMarket ? s.watermark : 0;
         v.link = s.link;
         return v;
     }

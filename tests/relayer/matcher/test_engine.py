@@ -277,9 +277,11 @@ def test_stop_that_would_trigger_at_once_is_rejected(engine: Engine) -> None:
 def test_trailing_stop_follows_the_high_by_absolute_distance(engine: Engine) -> None:
     trade(engine, 100, 100)
     engine.place_stop(M, 1, 1, SELL, OrderType.TRAILING_STOP_MARKET, 1, stop_price=5)
+    assert engine.order(1).watermark == 100  # the last price at placement
     trade(engine, 110, 102)  # high 110 -> stop at 105
     trade(engine, 106, 104)
-    assert engine.order(1) is not None
+    info = engine.order(1)
+    assert info is not None and info.watermark == 110
     engine.place_limit(M, 50, 2, BUY, 90, 5)  # liquidity for the triggered sell
     trade(engine, 105, 106)
     assert engine.order(1) is None
@@ -293,7 +295,8 @@ def test_trailing_stop_by_basis_points(engine: Engine) -> None:
     )
     trade(engine, 900, 102)  # low 900 -> fires at >= 909
     trade(engine, 908, 104)
-    assert engine.order(1) is not None
+    info = engine.order(1)
+    assert info is not None and info.watermark == 900
     engine.place_limit(M, 50, 2, SELL, 2000, 5)
     trade(engine, 909, 106)
     assert engine.order(1) is None

@@ -223,7 +223,8 @@ struct OrderView {
     Quantity remaining = 0;                   ///< Visible + hidden.
     Quantity visible = 0;
     Price stop_price = 0;
-    OrderId link = 0;  ///< OCO partner, 0 if none.
+    Price watermark = 0;  ///< Trailing stops: the best last price since placement, else 0.
+    OrderId link = 0;     ///< OCO partner, 0 if none.
 };
 
 }  // namespace tigerex::matcher
