@@ -709,14 +709,7 @@ class RelayerService:
             if info is None:
                 log.error("journal says %s is open but the rebuilt book lacks it", row.order_hash)
                 continue
-            live = self._live_order(row, config)
-            live.remaining = info.remaining
-            live.matched = row.quantity_lots - info.remaining
-            live.pending = not info.resting
-            if info.link:
-                links.append((live, info.link))
-            self._add_live(live)
-            self._reserved[(live.maker, live.token)] += live.remaining * live.unit
+            self._restore_live(row, config, info, links)
         # Orders another writer closed while the book still held them: back in as live so the
         # sequencer can take them off (journaled) once it runs; see start().
         self._orphans = []
@@ -726,15 +719,7 @@ class RelayerService:
             info = engine.order(row.seq) if engine is not None else None
             if config is None or info is None or row.order_hash in self._live:
                 continue
-            live = self._live_order(row, config)
-            live.remaining = info.remaining
-            live.matched = row.quantity_lots - info.remaining
-            live.pending = not info.resting
-            if info.link:
-                links.append((live, info.link))
-            self._add_live(live)
-            self._reserved[(live.maker, live.token)] += live.remaining * live.unit
-            self._orphans.append(live.order_hash)
+            self._orphans.append(self._restore_live(row, config, info, links).order_hash)
         self._restore_links(links)
         for fill, maker, taker in image.pending_fills:
             config = self.markets.get(fill.market_id)
@@ -749,6 +734,25 @@ class RelayerService:
                 fill.price_ticks,
                 fill.quantity_lots,
             )
+
+    def _restore_live(
+        self,
+        row: RelayerOrder,
+        config: MarketConfig,
+        info: matcher.OrderInfo,
+        links: list[tuple[LiveOrder, int]],
+    ) -> LiveOrder:
+        """A journaled order back among the live ones, as far as the rebuilt engine has it;
+        its OCO link is appended to ``links`` (restored once every order is back)."""
+        live = self._live_order(row, config)
+        live.remaining = info.remaining
+        live.matched = row.quantity_lots - info.remaining
+        live.pending = not info.resting
+        if info.link:
+            links.append((live, info.link))
+        self._add_live(live)
+        self._reserved[(live.maker, live.token)] += live.remaining * live.unit
+        return live
 
     def _replay_market(self, market_id: int) -> _ReplayedMarket:
         config = self.markets[market_id]
