@@ -4,7 +4,8 @@
 - ``deployed_suite``: the deploy script run once against that Anvil (a ContractRegistry).
 - ``funded_accounts``: Anvil's dev accounts (ETH) holding the test tokens the deploy minted.
 - ``database_url``: a fresh, migrated database per test, on SQLite and, when
-  ``TIGEREX_TEST_DATABASE_URL`` is set, on PostgreSQL too (skipped with the reason otherwise).
+  ``TIGEREX_TEST_DATABASE_URL`` is set, on PostgreSQL too (skipped with the reason otherwise);
+  on SQLite a copy of one database migrated once per session.
 - ``redis_url``: ``TIGEREX_TEST_REDIS_URL`` or a visible skip.
 
 The contract tests under ``tests/contracts`` use Ape's own fixtures instead.
@@ -12,7 +13,9 @@ The contract tests under ``tests/contracts`` use Ape's own fixtures instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,12 +102,9 @@ def _drop_postgres_database(admin_url: str, name: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database (no migrations applied)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
+@contextlib.contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards; a visible skip without one."""
     admin_url = os.environ.get(POSTGRES_ENV)
     if not admin_url:
         pytest.skip(f"PostgreSQL variant skipped: set {POSTGRES_ENV} to run it")
@@ -115,11 +115,44 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         _drop_postgres_database(admin_url, name)
 
 
-@pytest.fixture
-def database_url(empty_database_url: str) -> str:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database (no migrations applied)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with _postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head per session. Migrating takes 0.3 s and copying a
+    few milliseconds, and hundreds of tests each want a fresh database. (PostgreSQL gains
+    nothing: CREATE DATABASE ... TEMPLATE takes as long as the migrations.)"""
+    template = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    migrate(f"sqlite:///{template}")
+    return template
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _migrated_sqlite: Path
+) -> Iterator[str]:
     """A fresh database migrated to head."""
-    migrate(empty_database_url)
-    return empty_database_url
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        source, copy = sqlite3.connect(_migrated_sqlite), sqlite3.connect(target)
+        try:
+            source.backup(copy)  # consistent whatever journal files the migration left
+        finally:
+            source.close()
+            copy.close()
+        yield f"sqlite:///{target}"
+        return
+    with _postgres_database() as url:
+        migrate(url)
+        yield url
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -281,6 +282,7 @@ def test_loopback_lock_mint_burn_release(project, deployer, guardian, accounts, 
     machine.minted_never_exceeds_locked()
 
 
+@pytest.mark.stateful
 def test_minted_never_exceeds_locked(project, deployer, guardian, accounts, chain, validators):
     cls = _bind(project, deployer, guardian, accounts, chain, validators)
     runner = cls.TestCase

@@ -330,6 +330,7 @@ class MultisigOwnership(RuleBasedStateMachine):
         assert wallet_nonce(self.wallet) == self.expected_nonce
 
 
+@pytest.mark.stateful
 def test_threshold_and_nonce_invariants(project, factory, signer, deployer, accounts):
     MultisigOwnership.project, MultisigOwnership.factory = project, factory
     MultisigOwnership.signer, MultisigOwnership.deployer = signer, deployer

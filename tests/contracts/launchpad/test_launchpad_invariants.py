@@ -294,6 +294,7 @@ def test_examples_start_from_the_same_chain_state(machine, launchpad, sale_token
     assert seen[0] == seen[1]
 
 
+@pytest.mark.stateful
 def test_sale_invariants(machine):
     runner = machine.TestCase
     # Random examples every run: each one replays exactly (see the module docstring), so a

@@ -334,6 +334,7 @@ class VestingInvariants(RuleBasedStateMachine):
         assert c["token"].balanceOf(c["vault"]) == self.base + unreleased
 
 
+@pytest.mark.stateful
 def test_vesting_invariants(
     vault, team_token, scheduler, deployer, alice, bob, carol, accounts, chain
 ):

@@ -671,6 +671,7 @@ class EscrowConservation(RuleBasedStateMachine):
         assert c["usdc"].balanceOf(c["escrow"]) - self.base_balance == held + fees + owed
 
 
+@pytest.mark.stateful
 def test_escrow_conservation(escrow, usdc, seller, buyer, arbiter, chain):
     EscrowConservation.ctx = {
         "escrow": escrow,

@@ -15,6 +15,7 @@ the example instead of passing as a refusal."""
 from collections import Counter
 from typing import ClassVar
 
+import pytest
 from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -253,6 +254,7 @@ class StakingAccounting(RuleBasedStateMachine):
             assert info.totalWeight == weights
 
 
+@pytest.mark.stateful
 def test_staking_accounting(staking, deployer, alice, bob, carol, stk, rwd, chain):
     stakers_pool = create_pool(staking, deployer, stk, Policy.TO_STAKERS)
     staking.addRewardToken(stakers_pool, rwd, sender=deployer)
