@@ -1812,6 +1812,10 @@ class RelayerService:
 
     async def sweep(self) -> None:
         """Expire orders, follow settlement, apply on-chain cancels, epochs and withdrawals."""
+        if not self._ready:
+            # Rebuilding after a refused commit: the sequencer takes no cancels, and events
+            # read now would be lost with them. The next sweep reads from the same block.
+            return
         await self._expire()
         await self._follow_settlement()
         await self._follow_chain()
@@ -1978,6 +1982,9 @@ class RelayerService:
         await self.cancel_orders(list(to_cancel), CANCEL_CHAIN)
         for maker, token in withdrawals:
             await self._enforce_funds(maker, token)
+        # Only now: if anything above failed (node, journal, a rebuild), the next sweep reads
+        # the same blocks again, and every step above is idempotent.
+        self._log_block = max(self._log_block or 0, head.as_int())
 
     async def _overfilled(self, hashes: set[str]) -> list[str]:
         """Live orders filled on chain beyond what this relayer matched (someone took them
@@ -2075,7 +2082,6 @@ class RelayerService:
             name = found
             event = getattr(self.exchange.events, name)().process_log(entry)
             decoded.append((name, dict(event["args"])))
-        self._log_block = head
         return decoded
 
     async def snapshot(self) -> None:

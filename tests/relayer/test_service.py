@@ -626,6 +626,33 @@ async def test_a_refused_commit_rebuilds_the_books_before_taking_requests_again(
     assert _journal(relayer)[0][ack.order_hash].status == ORDER_OPEN
 
 
+async def test_an_on_chain_cancel_the_journal_refused_to_record_is_applied_by_the_next_sweep(
+    relayer, suite, w3, funded, seller, monkeypatch
+):
+    """The sweep moves past a block only once everything it found there is done: a cancel
+    the journal refused is read and applied again."""
+    sub = signed(relayer, seller, make_order(seller, is_buy=False, quantity_lots=5))
+    [ack] = await _accept(relayer, sub)
+    send(w3, suite.contract("Exchange").functions.cancelOrder(sub.order.as_tuple()), seller.address)
+    real_write = relayer.journal.write
+
+    def refused_write(tx, *, wait_for_lock=True):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(relayer.journal, "write", refused_write)
+    with pytest.raises(RelayerUnavailable):
+        await relayer.sweep()
+    monkeypatch.setattr(relayer.journal, "write", real_write)
+    while not relayer.ready:
+        await asyncio.sleep(0.01)
+    assert relayer.live_order(ack.order_hash) is not None  # the rebuilt book still has it
+    await relayer.sweep()
+    orders, _, cancels = _journal(relayer)
+    assert orders[ack.order_hash].status == ORDER_CANCELLED
+    assert [c.reason for c in cancels] == ["chain"]
+    assert relayer.depth(1, 1)["asks"] == []
+
+
 async def test_a_direct_on_chain_fill_takes_the_overfilled_order_off_the_book(
     relayer, suite, w3, funded, seller, buyer
 ):
