@@ -1042,10 +1042,8 @@ class RelayerService:
 
     async def _recover_from_journal(self) -> None:
         """Make the books what the journal holds again, after a refused commit left changes
-        in memory that it does not. Requests are refused as unavailable meanwhile; while the
+        in memory that it does not. The caller has stopped taking requests; while the
         database stays unreachable the read is retried with backoff."""
-        self._ready = False
-        self._unavailable = "rebuilding its books from the journal after a refused write"
         delay = _REBUILD_RETRY_FIRST
         while True:
             try:
